@@ -1,0 +1,149 @@
+"""How every command runs: idempotency check, load, decide, append.
+
+A route builds a ``CommandContext`` and calls ``execute`` with the aggregate class and a function that
+calls one method of the aggregate. Nothing is written unless the aggregate recorded events; a retried
+command with the same ``Idempotency-Key`` returns the first result and appends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from ztc_shared.clock import Clock
+from ztc_shared.domain.aggregate import Aggregate
+from ztc_shared.domain.errors import NotFound
+from ztc_shared.events.envelope import EventEnvelope, new_envelope
+from ztc_shared.events.registry import EVENTS, EventRegistry
+from ztc_shared.eventstore.ports import Commit, EventStore, IdempotencyKeyReused
+
+A = TypeVar("A", bound=Aggregate)
+
+_ONE_MS = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asks, where, and how to recognise a retry."""
+
+    actor: str
+    region: str
+    correlation_id: str
+    causation_id: str | None = None
+    idempotency_key: str | None = None
+    request_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    stream_id: str
+    stream_version: int
+    events: tuple[EventEnvelope, ...]
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def _truncate_ms(moment: datetime) -> datetime:
+    # BSON datetimes keep milliseconds; commit times are compared after a round trip.
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _result(commit: Commit, replayed: bool) -> CommandResult:
+    body = commit.result or {"id": commit.stream_id, "stream_version": commit.last_version}
+    return CommandResult(
+        stream_id=commit.stream_id,
+        stream_version=commit.last_version,
+        events=commit.events,
+        body=body,
+        replayed=replayed,
+    )
+
+
+async def execute(
+    store: EventStore,
+    aggregate_type: type[A],
+    stream_id: str,
+    context: CommandContext,
+    decide: Callable[[A], None],
+    *,
+    command: str,
+    clock: Clock,
+    must_exist: bool = True,
+    registry: EventRegistry = EVENTS,
+    body: Callable[[A, int], dict[str, Any]] | None = None,
+) -> CommandResult:
+    """Run one command against one aggregate and append what it decided, atomically.
+
+    ``command`` names the command; with the actor it scopes the ``Idempotency-Key``. ``body`` builds
+    the reply from the aggregate and its new version; it is stored with the commit so that a retry
+    returns exactly the first reply.
+    """
+    idempotency = None
+    if context.idempotency_key:
+        idempotency = f"{command}|{context.actor}|{context.idempotency_key}"
+        earlier = await store.find_by_idempotency(idempotency)
+        if earlier is not None:
+            return _replay(earlier, context)
+
+    loaded = await store.load(stream_id)
+    if must_exist and loaded.version == 0:
+        raise NotFound(aggregate_type.stream_type, stream_id)
+    aggregate = aggregate_type.rehydrate(stream_id, [registry.payload(e) for e in loaded.events])
+    decide(aggregate)
+    pending = aggregate.pending_events()
+    if not pending:
+        reply = body(aggregate, loaded.version) if body else None
+        return CommandResult(
+            stream_id=stream_id,
+            stream_version=loaded.version,
+            events=(),
+            body=reply or {"id": stream_id, "stream_version": loaded.version},
+        )
+
+    now = clock.now()
+    committed_at = _truncate_ms(now)
+    if loaded.last_committed_at is not None and committed_at <= loaded.last_committed_at:
+        # Keep commit times increasing within a stream even across hosts whose clocks differ,
+        # so the relay's time order is always the stream's version order.
+        committed_at = loaded.last_committed_at + _ONE_MS
+    envelopes = [
+        new_envelope(
+            event,
+            stream_id=stream_id,
+            stream_version=loaded.version + index,
+            occurred_at=now,
+            region=context.region,
+            actor=context.actor,
+            correlation_id=context.correlation_id,
+            causation_id=context.causation_id,
+        )
+        for index, event in enumerate(pending, start=1)
+    ]
+    last_version = loaded.version + len(envelopes)
+    reply = body(aggregate, last_version) if body else None
+    commit = await store.append(
+        stream_id=stream_id,
+        stream_type=aggregate_type.stream_type,
+        expected_version=loaded.version,
+        events=envelopes,
+        committed_at=committed_at,
+        idempotency=idempotency,
+        request_fingerprint=context.request_fingerprint,
+        result=reply or {"id": stream_id, "stream_version": last_version},
+    )
+    if commit.events[0].event_id != envelopes[0].event_id:
+        # A concurrent retry with the same key won the race; answer with its result.
+        return _replay(commit, context)
+    return _result(commit, replayed=False)
+
+
+def _replay(commit: Commit, context: CommandContext) -> CommandResult:
+    if (
+        commit.request_fingerprint is not None
+        and context.request_fingerprint is not None
+        and commit.request_fingerprint != context.request_fingerprint
+    ):
+        raise IdempotencyKeyReused(context.idempotency_key or "")
+    return _result(commit, replayed=True)

@@ -1,0 +1,26 @@
+"""Errors that the domain raises and the web layer turns into readable replies."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain refused a command (HTTP 422).
+
+    ``message_zh`` is what people read first; ``message_en`` is the English text; ``code`` is stable
+    for programs.
+    """
+
+    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+
+class NotFound(Exception):
+    """The thing asked for does not exist (HTTP 404)."""
+
+    def __init__(self, what: str, identifier: str) -> None:
+        super().__init__(f"{what} {identifier} not found")
+        self.what = what
+        self.identifier = identifier

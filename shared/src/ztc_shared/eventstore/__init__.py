@@ -1,0 +1,11 @@
+"""The write side's storage: one commit document per command, optimistic concurrency by unique index."""
+
+from ztc_shared.eventstore.ports import (
+    Commit,
+    ConcurrencyConflict,
+    EventStore,
+    IdempotencyKeyReused,
+    LoadedStream,
+)
+
+__all__ = ["Commit", "ConcurrencyConflict", "EventStore", "IdempotencyKeyReused", "LoadedStream"]

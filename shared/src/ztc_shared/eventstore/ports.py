@@ -1,0 +1,95 @@
+"""The event store port: what the application layer needs from storage, and its errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from ztc_shared.events.envelope import EventEnvelope
+
+
+class ConcurrencyConflict(Exception):
+    """Another command appended to the stream first (HTTP 409 with both versions)."""
+
+    def __init__(self, stream_id: str, expected_version: int, actual_version: int) -> None:
+        super().__init__(
+            f"stream {stream_id} is at version {actual_version}, not {expected_version}"
+        )
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+
+
+class IdempotencyKeyReused(Exception):
+    """An ``Idempotency-Key`` came back with a different request (HTTP 422)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Idempotency-Key {key} was already used for a different request")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Commit:
+    """All events of one command, stored and published together."""
+
+    commit_id: str
+    stream_id: str
+    stream_type: str
+    first_version: int
+    last_version: int
+    events: tuple[EventEnvelope, ...]
+    committed_at: datetime
+    idempotency: str
+    request_fingerprint: str | None = None
+    result: dict[str, Any] | None = None
+    published: bool = False
+
+
+@dataclass(frozen=True)
+class LoadedStream:
+    stream_id: str
+    events: list[EventEnvelope] = field(default_factory=list)
+    version: int = 0
+    last_committed_at: datetime | None = None
+
+
+class EventStore(Protocol):
+    """Append-only storage of commits.
+
+    ``append`` is atomic: the commit (all its events, its idempotency record and the command's result)
+    is stored whole or not at all. ``expected_version`` must be the version ``load`` returned, so that
+    it lies on a commit boundary; a second writer at the same version gets ``ConcurrencyConflict``.
+    ``idempotency`` is ``"<scope>|<key>"`` or ``None`` (then the commit id stands in for it); a commit
+    with the same idempotency value already stored raises nothing here — callers look it up first with
+    ``find_by_idempotency`` — but a racing duplicate raises ``ConcurrencyConflict`` or returns the
+    stored commit, see ``append``.
+    """
+
+    async def load(self, stream_id: str) -> LoadedStream: ...
+
+    async def append(
+        self,
+        *,
+        stream_id: str,
+        stream_type: str,
+        expected_version: int,
+        events: Sequence[EventEnvelope],
+        committed_at: datetime,
+        idempotency: str | None = None,
+        request_fingerprint: str | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> Commit:
+        """Store a commit. On a duplicate idempotency value, return the commit stored first."""
+        ...
+
+    async def find_by_idempotency(self, idempotency: str) -> Commit | None: ...
+
+    async def unpublished(self, limit: int) -> list[Commit]:
+        """Commits not yet published, oldest first; within a stream always in version order."""
+        ...
+
+    async def mark_published(self, commit_ids: Sequence[str]) -> None: ...
+
+    async def count_unpublished(self) -> int: ...

@@ -1,0 +1,14 @@
+"""One way to open a MongoDB client, so every adapter reads datetimes back as UTC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+
+def make_client(uri: str, **options: Any) -> AsyncMongoClient[dict[str, Any]]:
+    options.setdefault("tz_aware", True)
+    options.setdefault("serverSelectionTimeoutMS", 10_000)
+    options.setdefault("uuidRepresentation", "standard")
+    return AsyncMongoClient(uri, **options)

@@ -1,0 +1,131 @@
+"""The projection worker on faust-streaming.
+
+One faust app per projection generation: its id is the generation's consumer group. The agent takes
+batches with ``noack_take`` and acknowledges them only after ``BatchProcessor`` has written them, so
+offsets are committed only after the write. A timer watches the catalog and stops the worker when a
+rebuild has switched in a newer generation; started again, it serves that generation.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from typing import Any
+
+import faust
+import structlog
+
+from ztc_shared.mongo.client import make_client
+from ztc_shared.projections.catalog import Generation, MongoProjectionCatalog
+from ztc_shared.projections.processing import STATUS, BatchProcessor, KafkaDeadLetterSink
+from ztc_shared.projections.runner import Message, ProjectionDefinition, ProjectionRunner
+from ztc_shared.projections.store import MongoProjectionStore
+
+log = structlog.get_logger()
+
+
+def build_projection_app(
+    *,
+    service: str,
+    definition: ProjectionDefinition,
+    generation: Generation,
+    bootstrap_servers: str,
+    mongodb_uri: str,
+    database: str,
+    batch_size: int = 500,
+    batch_within: float = 0.02,
+    watch_interval: float = 2.0,
+    on_start: Callable[[], None] | None = None,
+) -> faust.App:
+    app = faust.App(
+        generation.group_id,
+        broker=f"kafka://{bootstrap_servers}",
+        key_serializer="raw",
+        value_serializer="raw",
+        web_enabled=False,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        broker_max_poll_records=batch_size,
+        topic_replication_factor=1,
+        topic_disable_leader=True,
+        producer_acks=-1,
+        stream_wait_empty=True,
+    )
+    topic = app.topic(*definition.topics, key_serializer="raw", value_serializer="raw")
+    state: dict[str, Any] = {}
+
+    async def processor() -> BatchProcessor:
+        if "processor" not in state:
+            client = make_client(mongodb_uri)
+            db = client[database]
+            store = MongoProjectionStore(db[generation.collection])
+            for field, direction in definition.indexes:
+                await store.collection.create_index([(field, direction)])
+            runner = ProjectionRunner(definition.name, definition.projector(), store)
+            state["client"] = client
+            state["processor"] = BatchProcessor(
+                runner,
+                KafkaDeadLetterSink(bootstrap_servers, definition.name),
+                status=db[STATUS],
+                generation=generation.number,
+            )
+        processor_: BatchProcessor = state["processor"]
+        return processor_
+
+    @app.agent(topic, name=f"{service}.{definition.name}.projector")
+    async def project(stream: faust.StreamT[Any]) -> None:
+        async for events in stream.noack_take(batch_size, within=batch_within):
+            messages = [
+                Message(
+                    topic=event.message.topic,
+                    partition=event.message.partition,
+                    offset=event.message.offset,
+                    key=event.message.key,
+                    value=event.message.value,
+                    timestamp_ms=int(event.message.timestamp * 1000)
+                    if event.message.timestamp
+                    else None,
+                )
+                for event in events
+            ]
+            await (await processor()).process(messages)
+            for event in events:
+                await stream.ack(event)
+
+    @app.task
+    async def started() -> None:
+        if on_start is not None:
+            on_start()
+        log.info(
+            "projection.worker_started",
+            projection=definition.name,
+            generation=generation.number,
+            group=generation.group_id,
+            collection=generation.collection,
+        )
+
+    @app.timer(interval=watch_interval)
+    async def watch_generation() -> None:
+        if "catalog_client" not in state:
+            state["catalog_client"] = make_client(mongodb_uri)
+        catalog = MongoProjectionCatalog(state["catalog_client"][database], service)
+        active = await catalog.active(definition.name)
+        if active.number != generation.number:
+            log.info(
+                "projection.generation_switched",
+                projection=definition.name,
+                running=generation.number,
+                active=active.number,
+            )
+            # A graceful stop commits what was acknowledged; the supervisor starts us again on
+            # the active generation.
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return app
+
+
+def run_projection_worker(app: faust.App) -> None:
+    """Run the faust worker in this process until it is stopped (SIGTERM or SIGINT)."""
+    worker = faust.Worker(app, loglevel="WARNING", redirect_stdouts=False, quiet=True)
+    worker.execute_from_commandline()

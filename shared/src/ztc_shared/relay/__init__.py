@@ -1,0 +1,6 @@
+"""The outbox relay: unpublished commits to Kafka, in commit order, by one active instance."""
+
+from ztc_shared.relay.lease import InMemoryLease, Lease, MongoLease
+from ztc_shared.relay.relay import OutboxRelay
+
+__all__ = ["InMemoryLease", "Lease", "MongoLease", "OutboxRelay"]

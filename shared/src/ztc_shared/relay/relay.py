@@ -1,0 +1,95 @@
+"""Unpublished commits → Kafka → marked published, in commit order.
+
+Marking happens only after the broker acknowledged every event of the batch. A crash between the two
+re-sends the batch on the next start; consumers skip what they already applied, so that is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import structlog
+
+from ztc_shared import failpoints
+from ztc_shared.eventstore.ports import EventStore
+from ztc_shared.kafka.publisher import EventPublisher
+from ztc_shared.observability import metrics
+from ztc_shared.relay.lease import Lease
+
+log = structlog.get_logger()
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        store: EventStore,
+        publisher: EventPublisher,
+        lease: Lease,
+        *,
+        topic: str,
+        service: str,
+        batch_size: int = 500,
+        poll_interval: timedelta = timedelta(milliseconds=20),
+        lease_retry: timedelta = timedelta(seconds=2),
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._lease = lease
+        self._topic = topic
+        self._service = service
+        self._batch_size = batch_size
+        self._poll = poll_interval.total_seconds()
+        self._lease_retry = lease_retry.total_seconds()
+        self._stopping = asyncio.Event()
+
+    async def publish_once(self) -> int | None:
+        """Publish one batch; the number of commits sent, or ``None`` when another instance leads."""
+        if not await self._lease.acquire():
+            return None
+        commits = await self._store.unpublished(self._batch_size)
+        if not commits:
+            metrics.RELAY_BACKLOG.labels(self._service).set(0)
+            return 0
+        envelopes = [event for commit in commits for event in commit.events]
+        await self._publisher.publish(self._topic, envelopes)
+        failpoints.hit("relay.after_produce")
+        await self._store.mark_published([c.commit_id for c in commits])
+        metrics.RELAY_PUBLISHED.labels(self._service).inc(len(envelopes))
+        log.debug("relay.published", commits=len(commits), events=len(envelopes))
+        return len(commits)
+
+    async def run(self) -> None:
+        """Run until ``stop``: publish while there is work, poll briefly when there is none."""
+        log.info("relay.started", topic=self._topic, owner=self._lease.owner)
+        holding = False
+        try:
+            while not self._stopping.is_set():
+                try:
+                    sent = await self.publish_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Broker or database unavailable: nothing was marked, so retrying is safe.
+                    log.exception("relay.batch_failed")
+                    await self._sleep(1.0)
+                    continue
+                if sent == self._batch_size:
+                    continue
+                leased = sent is not None
+                if leased != holding:
+                    holding = leased
+                    log.info("relay.lease", holding=holding, owner=self._lease.owner)
+                await self._sleep(self._poll if leased else self._lease_retry)
+        finally:
+            await self._lease.release()
+            log.info("relay.stopped", owner=self._lease.owner)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
