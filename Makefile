@@ -1,0 +1,46 @@
+# 科技成果直通车 — one virtual environment, the local stack, the services, the tests.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify
+
+.PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python ## one venv, every package editable, pinned by constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) \
+		pytest pytest-asyncio ruff mypy
+
+run: install ## start the stack and every service, load demo data, print the URLs (Ctrl-C stops)
+	$(BIN)/python -m ztc_shared.devserver
+
+stack-up: install
+	$(BIN)/python -m ztc_shared.stack up
+stack-down:
+	$(BIN)/python -m ztc_shared.stack down
+stack-status:
+	$(BIN)/python -m ztc_shared.stack status
+
+test: install ## the whole suite, on the real Kafka and MongoDB-wire stack
+	$(BIN)/python -m pytest
+
+test-unit: install
+	$(BIN)/python -m pytest -m "not integration"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## the pipeline benchmark; figures go to docs/benchmarks.md
+	$(BIN)/python -m benchmarks.pipeline
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

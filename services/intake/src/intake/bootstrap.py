@@ -1,0 +1,38 @@
+"""Intake's composition root: the one place where ports meet their adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ztc_shared.application import CommandContext, CommandResult
+from ztc_shared.clock import Clock, SystemClock
+from ztc_shared.contracts import intake as intake_contracts
+from ztc_shared.eventstore import EventStore
+from ztc_shared.kafka import service_topic
+
+from intake.application.handlers import HANDLERS, Ports
+from intake.config import IntakeSettings
+
+
+@dataclass(frozen=True)
+class Intake:
+    """The service as its entrypoints see it: send a command, get its result."""
+
+    settings: IntakeSettings
+    ports: Ports
+
+    @property
+    def topic(self) -> str:
+        return service_topic("intake", self.settings.topic_prefix)
+
+    async def handle(
+        self, command: Any, context: CommandContext, stream_id: str | None = None
+    ) -> CommandResult:
+        handler = HANDLERS[type(command)]
+        return await handler(self.ports, command, context, stream_id)
+
+
+def bootstrap(settings: IntakeSettings, *, store: EventStore, clock: Clock | None = None) -> Intake:
+    assert intake_contracts.TOPIC == service_topic("intake")
+    return Intake(settings=settings, ports=Ports(store=store, clock=clock or SystemClock()))

@@ -1,0 +1,15 @@
+"""Intake's outbox relay process: its commits to ``ztc.intake.events``."""
+
+from __future__ import annotations
+
+from ztc_shared.relay.service import main as serve
+
+from intake.config import IntakeSettings
+
+
+def main() -> None:
+    serve(IntakeSettings())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Reading the library projection from MongoDB, from whichever generation is active."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from pymongo import DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ztc_shared.projections import MongoProjectionCatalog
+
+from screening.application.library import LIBRARY
+
+VISIBLE = ["submitted"]  # drafts stay with their holders until submitted
+_PRIVATE = {"_versions": 0, "_rev": 0, "_write": 0}
+
+
+class LibraryQueries:
+    def __init__(self, database: AsyncDatabase[dict[str, Any]], catalog: MongoProjectionCatalog) -> None:
+        self._database = database
+        self._catalog = catalog
+
+    async def _collection(self) -> AsyncCollection[dict[str, Any]]:
+        generation = await self._catalog.active_cached(LIBRARY)
+        return self._database[generation.collection]
+
+    async def get(self, achievement_id: str) -> dict[str, Any] | None:
+        collection = await self._collection()
+        document = await collection.find_one(
+            {"_id": achievement_id, "status": {"$in": VISIBLE}}, projection=_PRIVATE
+        )
+        return document
+
+    async def wait_for(
+        self, achievement_id: str, min_version: int, timeout: float, interval: float = 0.01
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """Read-your-own-write: poll until the entry has applied ``min_version`` or time runs out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            document = await self.get(achievement_id)
+            if document is not None and document.get("stream_version", 0) >= min_version:
+                return document, True
+            if time.monotonic() >= deadline:
+                return document, False
+            await asyncio.sleep(interval)
+
+    async def search(
+        self, *, field: str | None, region: str | None, page: int, page_size: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        query: dict[str, Any] = {"status": {"$in": VISIBLE}}
+        if field:
+            query["field"] = field
+        if region:
+            query["region"] = region
+        collection = await self._collection()
+        total = await collection.count_documents(query)
+        cursor = (
+            collection.find(query, projection=_PRIVATE)
+            .sort([("submitted_at", DESCENDING), ("_id", DESCENDING)])
+            .skip((page - 1) * page_size)
+            .limit(page_size)
+        )
+        return [doc async for doc in cursor], total

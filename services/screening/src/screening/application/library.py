@@ -1,0 +1,62 @@
+"""The library projection: intake's achievements as screening needs them.
+
+Pure: it turns an event and the current document into the next document. The projection runner
+guards versions and writes; this module only knows the domain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ztc_shared.contracts.intake import ACHIEVEMENT, AchievementDrafted, AchievementSubmitted
+from ztc_shared.contracts.taxonomy import FIELD_NAMES, SUB_FIELDS
+from ztc_shared.events import EVENTS, EventEnvelope
+from ztc_shared.kafka import service_topic
+from ztc_shared.projections import ProjectionDefinition
+
+LIBRARY = "library"
+HANDLED = frozenset({AchievementDrafted.event_type, AchievementSubmitted.event_type})
+
+
+class LibraryProjector:
+    def document_id(self, event: EventEnvelope) -> str | None:
+        if event.stream_type != ACHIEVEMENT or event.event_type not in HANDLED:
+            return None
+        return event.stream_id
+
+    def apply(self, document: dict[str, Any] | None, event: EventEnvelope) -> dict[str, Any]:
+        payload = EVENTS.payload(event)
+        if isinstance(payload, AchievementDrafted):
+            data = payload.model_dump(mode="json")
+            document = {
+                **data,
+                "field_name": FIELD_NAMES[payload.field]["zh"],
+                "sub_field_name": SUB_FIELDS[payload.field].get(payload.sub_field or ""),
+                "region": event.region,
+                "status": "draft",
+                "drafted_at": event.occurred_at,
+                "submitted_at": None,
+            }
+        elif isinstance(payload, AchievementSubmitted):
+            if document is None:
+                raise ValueError(f"{event.stream_id} was submitted but never drafted")
+            document["status"] = "submitted"
+            document["submitted_at"] = event.occurred_at
+            document["call_id"] = payload.call_id
+        else:  # pragma: no cover - document_id routes only handled types here
+            raise ValueError(f"unexpected event {event.event_type}")
+        document["stream_version"] = event.stream_version
+        document["updated_at"] = event.occurred_at
+        return document
+
+
+def library_definition(topic_prefix: str = "") -> ProjectionDefinition:
+    return ProjectionDefinition(
+        name=LIBRARY,
+        topics=(service_topic("intake", topic_prefix),),
+        projector=LibraryProjector,
+        indexes=(("status", 1), ("submitted_at", -1), ("field", 1)),
+    )
+
+
+PROJECTIONS = {LIBRARY: library_definition}

@@ -1,0 +1,109 @@
+"""The project library as screening sees it (项目库)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from ztc_shared.contracts.taxonomy import IndustryField
+from ztc_shared.domain import NotFound
+from ztc_shared.web.errors import error_body
+
+from screening.entrypoints.api.deps import LibraryDep, LibraryReader
+
+router = APIRouter(prefix="/library", tags=["library 项目库"])
+
+
+class LibraryEntryPublic(BaseModel):
+    id: str = Field(validation_alias="_id")
+    title: str
+    abstract: str
+    field: IndustryField
+    field_name: str
+    sub_field: str | None = None
+    sub_field_name: str | None = None
+    keywords: list[str]
+    trl: int
+    holder_name: str
+    institution: str
+    channel: str
+    asking_price_wan: Decimal | None = None
+    region: str
+    status: str
+    submitted_at: datetime | None = None
+    stream_version: int
+
+
+class LibraryPagePublic(BaseModel):
+    items: list[LibraryEntryPublic]
+    total: int
+    page: int
+    page_size: int
+
+
+@router.get("", response_model=LibraryPagePublic, summary="项目库列表 List the library")
+async def list_library(
+    _reader: LibraryReader,
+    library: LibraryDep,
+    field: IndustryField | None = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> LibraryPagePublic:
+    items, total = await library.search(
+        field=field.value if field else None, region=region, page=page, page_size=page_size
+    )
+    return LibraryPagePublic(
+        items=[LibraryEntryPublic.model_validate(item) for item in items],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.get(
+    "/{achievement_id}",
+    response_model=LibraryEntryPublic,
+    summary="项目库条目 One library entry (optionally waiting for your own write)",
+    responses={503: {"description": "The projection has not reached min_version in time"}},
+)
+async def read_entry(
+    achievement_id: str,
+    _reader: LibraryReader,
+    library: LibraryDep,
+    request: Request,
+    response: Response,
+    min_version: Annotated[
+        int | None, Query(ge=1, description="等待投影达到的版本 Wait until this version is applied")
+    ] = None,
+    wait_ms: Annotated[int, Query(ge=0, le=10_000)] = 2_000,
+) -> Any:
+    if min_version is None:
+        document = await library.get(achievement_id)
+        if document is None:
+            raise NotFound("library entry", achievement_id)
+        return LibraryEntryPublic.model_validate(document)
+    document, reached = await library.wait_for(achievement_id, min_version, wait_ms / 1000)
+    if not reached:
+        applied = document.get("stream_version", 0) if document else 0
+        return JSONResponse(
+            error_body(
+                request,
+                "projection_behind",
+                f"项目库尚未更新到版本 {min_version}（当前 {applied}），请稍后重试",
+                f"The library has not applied version {min_version} yet (it is at {applied}); "
+                "retry shortly",
+                applied_version=applied,
+                wanted_version=min_version,
+            ),
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+    assert document is not None
+    response.headers["X-Stream-Version"] = str(document["stream_version"])
+    return LibraryEntryPublic.model_validate(document)

@@ -1,0 +1,109 @@
+"""A service's worker command: ``run`` a projection, or ``rebuild`` it from the start.
+
+    screening-worker run library
+    screening-worker rebuild library [--no-switch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Mapping
+
+from prometheus_client import start_http_server
+
+from ztc_shared import failpoints
+from ztc_shared.kafka import dlq_topic, ensure_topics
+from ztc_shared.mongo import make_client
+from ztc_shared.observability.logging import configure_logging
+from ztc_shared.projections.catalog import Generation, MongoProjectionCatalog
+from ztc_shared.projections.faust_app import build_projection_app, run_projection_worker
+from ztc_shared.projections.rebuild import RebuildReport, rebuild_projection
+from ztc_shared.projections.runner import ProjectionDefinition
+from ztc_shared.settings import ServiceSettings
+
+
+async def _prepare(settings: ServiceSettings, definition: ProjectionDefinition) -> Generation:
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        [*definition.topics, *(dlq_topic(t) for t in definition.topics)],
+        partitions=settings.kafka_partitions,
+        replication_factor=settings.kafka_replication_factor,
+    )
+    client = make_client(settings.mongodb_uri)
+    try:
+        catalog = MongoProjectionCatalog(client[settings.database], settings.service)
+        return await catalog.active(definition.name)
+    finally:
+        await client.close()
+
+
+async def _rebuild(
+    settings: ServiceSettings, definition: ProjectionDefinition, switch: bool
+) -> RebuildReport:
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        definition.topics,
+        partitions=settings.kafka_partitions,
+        replication_factor=settings.kafka_replication_factor,
+    )
+    client = make_client(settings.mongodb_uri)
+    try:
+        return await rebuild_projection(
+            service=settings.service,
+            definition=definition,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            database=client[settings.database],
+            progress=lambda line: print(line, file=sys.stderr, flush=True),  # noqa: T201 - CLI
+            switch=switch,
+        )
+    finally:
+        await client.close()
+
+
+def worker_main(
+    settings: ServiceSettings,
+    definitions: Mapping[str, ProjectionDefinition],
+    argv: list[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=f"{settings.service}-worker")
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="apply events to a projection (the default)")
+    run.add_argument("projection", nargs="?", default=next(iter(definitions)), choices=list(definitions))
+    rebuild = commands.add_parser("rebuild", help="replay the topics into a new generation")
+    rebuild.add_argument("projection", choices=list(definitions))
+    rebuild.add_argument("--no-switch", action="store_true", help="build it but keep the old one active")
+    args = parser.parse_args(argv)
+    configure_logging(settings.service, settings.region, settings.log_level, json=settings.log_json)
+    failpoints.configure(settings.failpoints)
+
+    if args.command == "rebuild":
+        report = asyncio.run(_rebuild(settings, definitions[args.projection], not args.no_switch))
+        print(  # noqa: T201 - CLI output
+            f"rebuilt {report.projection}: generation {report.previous.number} → "
+            f"{report.generation.number} ({report.generation.collection}), "
+            f"{report.events_applied} events applied, {report.documents} documents, "
+            f"{report.dead_letters} dead letters, {report.seconds:.1f}s, "
+            f"{'switched in' if report.switched else 'not switched'}"
+        )
+        return 0
+
+    definition = definitions[getattr(args, "projection", None) or next(iter(definitions))]
+    generation = asyncio.run(_prepare(settings, definition))
+    start_http_server(settings.worker_metrics_port, addr=settings.host)
+    app = build_projection_app(
+        service=settings.service,
+        definition=definition,
+        generation=generation,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        mongodb_uri=settings.mongodb_uri,
+        database=settings.database,
+        batch_size=settings.projection_batch_size,
+        batch_within=settings.projection_batch_within_ms / 1000,
+        on_start=lambda: configure_logging(
+            settings.service, settings.region, settings.log_level, json=settings.log_json
+        ),
+    )
+    run_projection_worker(app)
+    return 0

@@ -1,0 +1,74 @@
+"""Running a service's relay process: wiring, topics, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import uuid
+from datetime import timedelta
+
+import structlog
+
+from ztc_shared import failpoints
+from ztc_shared.clock import SystemClock
+from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.kafka import KafkaEventPublisher, dlq_topic, ensure_topics, service_topic
+from ztc_shared.mongo import make_client
+from ztc_shared.observability.logging import configure_logging
+from ztc_shared.relay.lease import MongoLease
+from ztc_shared.relay.relay import OutboxRelay
+from ztc_shared.settings import ServiceSettings
+
+log = structlog.get_logger()
+
+
+async def serve_relay(settings: ServiceSettings) -> None:
+    """Publish the service's commits until SIGTERM or SIGINT."""
+    failpoints.configure(settings.failpoints)
+    client = make_client(settings.mongodb_uri)
+    database = client[settings.database]
+    store = MongoEventStore(database)
+    await store.ensure_indexes()
+    topic = service_topic(settings.service, settings.topic_prefix)
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        [topic, dlq_topic(topic)],
+        partitions=settings.kafka_partitions,
+        replication_factor=settings.kafka_replication_factor,
+    )
+    publisher = KafkaEventPublisher(
+        settings.kafka_bootstrap_servers, client_id=f"ztc-{settings.service}-relay"
+    )
+    await publisher.start()
+    owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    lease = MongoLease(
+        database["leases"],
+        "relay",
+        owner,
+        ttl=timedelta(seconds=settings.relay_lease_seconds),
+        clock=SystemClock(),
+    )
+    relay = OutboxRelay(
+        store,
+        publisher,
+        lease,
+        topic=topic,
+        service=settings.service,
+        batch_size=settings.relay_batch_size,
+        poll_interval=timedelta(milliseconds=settings.relay_poll_ms),
+    )
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, relay.stop)
+    try:
+        await relay.run()
+    finally:
+        await publisher.stop()
+        await client.close()
+
+
+def main(settings: ServiceSettings) -> None:
+    configure_logging(settings.service, settings.region, settings.log_level, json=settings.log_json)
+    asyncio.run(serve_relay(settings))

@@ -1,0 +1,1 @@
+"""Test support shared by every service: contract suites, the stack fixture, service processes."""

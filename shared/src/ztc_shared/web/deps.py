@@ -1,0 +1,72 @@
+"""Dependencies routes declare: who may call them, and the context a command carries."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from ztc_shared.application.commands import CommandContext
+from ztc_shared.auth.tokens import AuthError, Principal, Role, TokenVerifier
+from ztc_shared.settings import ServiceSettings
+from ztc_shared.web.correlation import current_correlation_id
+
+
+def _principal(request: Request, authorization: str | None) -> Principal:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise AuthError(401, "请先登录（缺少身份令牌）", "Authentication required: no bearer token")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier.verify(authorization.split(" ", 1)[1].strip())
+
+
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that admits only the given roles (every route names its roles)."""
+    allowed = frozenset(roles)
+
+    async def dependency(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> Principal:
+        principal = _principal(request, authorization)
+        if principal.role not in allowed:
+            raise AuthError(
+                403,
+                f"当前角色（{principal.role.value}）无权执行此操作",
+                f"Role {principal.role.value} may not do this",
+            )
+        settings: ServiceSettings = request.app.state.settings
+        if not principal.may_see_region(settings.region):
+            raise AuthError(
+                403,
+                f"您只能访问本地区（{principal.region}）的数据",
+                f"You may only access your own region ({principal.region})",
+            )
+        return principal
+
+    return dependency
+
+
+def CommandContextFor(*roles: Role) -> Callable[..., Awaitable[CommandContext]]:  # noqa: N802
+    """A dependency giving a command its context: actor, region, correlation, idempotency."""
+    authorised = require_roles(*roles)
+
+    async def dependency(
+        request: Request,
+        principal: Annotated[Principal, Depends(authorised)],
+        idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+    ) -> CommandContext:
+        body = await request.body()
+        fingerprint = hashlib.sha256(
+            request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+        ).hexdigest()
+        settings: ServiceSettings = request.app.state.settings
+        return CommandContext(
+            actor=principal.subject,
+            region=settings.region,
+            correlation_id=current_correlation_id(),
+            idempotency_key=idempotency_key or None,
+            request_fingerprint=fingerprint,
+        )
+
+    return dependency
