@@ -1,0 +1,77 @@
+"""The relay publishes in commit order, marks only after the broker acknowledged, and leads alone."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ztc_shared.clock import FixedClock
+from ztc_shared.contracts.intake import AchievementSubmitted
+from ztc_shared.eventstore.memory import InMemoryEventStore
+from ztc_shared.kafka import InMemoryPublisher
+from ztc_shared.relay import InMemoryLease, OutboxRelay
+from ztc_shared.testing.eventstore_contract import T0, drafted, envelopes
+
+TOPIC = "ztc.intake.events"
+
+
+async def filled_store() -> InMemoryEventStore:
+    store = InMemoryEventStore()
+    for index, stream in enumerate(["a", "b"]):
+        await store.append(
+            stream_id=stream,
+            stream_type="achievement",
+            expected_version=0,
+            events=envelopes(stream, 1, drafted()),
+            committed_at=T0 + timedelta(milliseconds=index),
+        )
+    await store.append(
+        stream_id="a",
+        stream_type="achievement",
+        expected_version=1,
+        events=envelopes("a", 2, AchievementSubmitted()),
+        committed_at=T0 + timedelta(milliseconds=5),
+    )
+    return store
+
+
+def relay(store: InMemoryEventStore, publisher: InMemoryPublisher, lease: InMemoryLease) -> OutboxRelay:
+    return OutboxRelay(store, publisher, lease, topic=TOPIC, service="intake", batch_size=10)
+
+
+def lease(state: dict[str, object], owner: str, clock: FixedClock) -> InMemoryLease:
+    return InMemoryLease(state, owner, ttl=timedelta(seconds=10), clock=clock)
+
+
+async def test_publishes_in_commit_order_then_marks() -> None:
+    store, publisher = await filled_store(), InMemoryPublisher()
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    sent = await relay(store, publisher, lease({}, "r1", clock)).publish_once()
+    assert sent == 3
+    published = [(e.stream_id, e.stream_version) for e in publisher.published[TOPIC]]
+    assert published == [("a", 1), ("b", 1), ("a", 2)]
+    assert await store.count_unpublished() == 0
+    assert await relay(store, publisher, lease({}, "r1", clock)).publish_once() == 0
+
+
+async def test_nothing_is_marked_when_the_broker_fails() -> None:
+    store, publisher = await filled_store(), InMemoryPublisher()
+    publisher.fail_next = ConnectionError("broker down")
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(ConnectionError):
+        await relay(store, publisher, lease({}, "r1", clock)).publish_once()
+    assert await store.count_unpublished() == 3
+    assert await relay(store, publisher, lease({}, "r1", clock)).publish_once() == 3
+
+
+async def test_only_the_lease_holder_publishes_until_its_lease_expires() -> None:
+    store, publisher = await filled_store(), InMemoryPublisher()
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    state: dict[str, object] = {}
+    first = lease(state, "r1", clock)
+    second = lease(state, "r2", clock)
+    assert await first.acquire()
+    assert await relay(store, publisher, second).publish_once() is None
+    assert publisher.published == {}
+    clock.advance(timedelta(seconds=11))  # r1 died and stopped renewing
+    assert await relay(store, publisher, second).publish_once() == 3
+    assert not await first.acquire()

@@ -1,0 +1,109 @@
+"""Error bodies people can read, and routes that admit only their roles."""
+
+from datetime import timedelta
+
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field
+
+from ztc_shared.auth import Principal, Role, mint_token
+from ztc_shared.domain import DomainError
+from ztc_shared.eventstore import ConcurrencyConflict
+from ztc_shared.settings import ServiceSettings
+from ztc_shared.web import create_app, require_roles
+
+SETTINGS = ServiceSettings(service="test", region="440000")
+
+
+class Thing(BaseModel):
+    title: str = Field(min_length=2)
+    trl: int = Field(ge=1, le=9)
+
+
+router = APIRouter()
+from fastapi import Depends  # noqa: E402
+
+AgencyOnly = Depends(require_roles(Role.SUPPORT_ORG))
+
+
+@router.post("/things")
+async def create(thing: Thing, who: Principal = AgencyOnly) -> dict[str, str]:
+    if thing.title == "refuse":
+        raise DomainError("refused", "不接受该成果", "Not accepted")
+    if thing.title == "conflict":
+        raise ConcurrencyConflict("s-1", 1, 3)
+    return {"who": who.subject, "region": who.region}
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(create_app(settings=SETTINGS, title="t", description="d", routers=[router]))
+
+
+def token(role: Role, region: str = "440000", **kwargs: object) -> dict[str, str]:
+    jwt = mint_token(SETTINGS, subject="u-1", role=role, region=region, **kwargs)  # type: ignore[arg-type]
+    return {"Authorization": f"Bearer {jwt}"}
+
+
+def test_validation_errors_are_422_in_chinese_with_english_beside(client: TestClient) -> None:
+    response = client.post("/things", json={"title": "x", "trl": 12}, headers=token(Role.SUPPORT_ORG))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "validation_failed"
+    assert "提交的内容有误" in body["message"]
+    fields = {e["field"]: e for e in body["errors"]}
+    assert fields["trl"]["message_zh"] == "不能大于 9"
+    assert fields["title"]["message_zh"] == "内容太短（至少 2 个字符）"
+    assert "trl" in body["message_en"]
+
+
+def test_english_when_the_client_prefers_it(client: TestClient) -> None:
+    headers = {**token(Role.SUPPORT_ORG), "Accept-Language": "en-US,en;q=0.9"}
+    body = client.post("/things", json={"title": "refuse", "trl": 3}, headers=headers).json()
+    assert body["message"] == "Not accepted"
+    assert body["message_zh"] == "不接受该成果"
+
+
+def test_conflicts_are_409_with_both_versions(client: TestClient) -> None:
+    response = client.post("/things", json={"title": "conflict", "trl": 3}, headers=token(Role.SUPPORT_ORG))
+    assert response.status_code == 409
+    assert (response.json()["expected_version"], response.json()["actual_version"]) == (1, 3)
+
+
+def test_no_token_is_401_wrong_role_or_region_is_403(client: TestClient) -> None:
+    assert client.post("/things", json={"title": "ok", "trl": 3}).status_code == 401
+    assert client.post("/things", json={"title": "ok", "trl": 3}, headers=token(Role.HOLDER)).status_code == 403
+    other_region = client.post(
+        "/things", json={"title": "ok", "trl": 3}, headers=token(Role.SUPPORT_ORG, "110000")
+    )
+    assert other_region.status_code == 403
+    assert "本地区" in other_region.json()["message"]
+
+
+def test_expired_and_forged_tokens_are_refused(client: TestClient) -> None:
+    expired = token(Role.SUPPORT_ORG, ttl=timedelta(seconds=-5))
+    assert client.post("/things", json={"title": "ok", "trl": 3}, headers=expired).status_code == 401
+    forged = mint_token(
+        ServiceSettings(jwt_secret="another-key-of-sufficient-length-000"),
+        subject="u-1",
+        role=Role.SUPPORT_ORG,
+        region="440000",
+    )
+    response = client.post("/things", json={"title": "ok", "trl": 3}, headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+
+
+def test_a_good_call_carries_the_correlation_id_back(client: TestClient) -> None:
+    response = client.post(
+        "/things",
+        json={"title": "ok", "trl": 3},
+        headers={**token(Role.SUPPORT_ORG), "X-Correlation-ID": "req-42"},
+    )
+    assert response.status_code == 200
+    assert response.json() == {"who": "u-1", "region": "440000"}
+    assert response.headers["x-correlation-id"] == "req-42"
+
+
+def test_health_is_open(client: TestClient) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
