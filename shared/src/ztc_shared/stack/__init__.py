@@ -14,8 +14,8 @@ detached, so ``python -m ztc_shared.stack up|status|down`` work across processes
 No container engine is used: these jars and binaries run directly on the machine, which is what
 works where no Docker engine answers (as on the project's development and CI machines).
 
-The functions are synchronous (health checks use ``asyncio.run``): never call them from inside a
-running event loop.
+The functions are synchronous (health checks run on a private event loop): never call them from
+inside a running event loop.
 """
 
 from __future__ import annotations

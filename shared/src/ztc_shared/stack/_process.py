@@ -20,6 +20,7 @@ log = structlog.get_logger(__name__)
 Progress = Callable[[str], None]
 
 STOP_GRACE_S = 20.0
+START_MARKER = "\n=== "  # begins the line written to a log file before each start
 
 # Popen objects of processes started by this interpreter, so that they are reaped (no zombies
 # that still look alive to ``kill(pid, 0)``) and no "subprocess still running" warning fires.
@@ -81,7 +82,7 @@ def spawn_detached(args: Sequence[str], *, log_file: Path, cwd: Path) -> int:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as out:
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
-        header = f"\n=== {now} starting: {' '.join(args)}\n"
+        header = f"{START_MARKER}{now} starting: {' '.join(args)}\n"
         out.write(header.encode())
         out.flush()
         try:
@@ -189,7 +190,7 @@ def port_open(port: int, host: str = "127.0.0.1", timeout_s: float = 0.5) -> boo
 
 
 def tail(path: Path, lines: int = 20) -> str:
-    """Last ``lines`` lines of a log file ('' when it does not exist)."""
+    """Last ``lines`` lines of a log file since the latest start ('' when there is none)."""
     try:
         with path.open("rb") as handle:
             handle.seek(0, os.SEEK_END)
@@ -198,7 +199,8 @@ def tail(path: Path, lines: int = 20) -> str:
             text = handle.read().decode("utf-8", "replace")
     except OSError:
         return ""
-    return _tail_text(text, lines)
+    latest_start = text.rfind(START_MARKER)
+    return _tail_text(text[latest_start:] if latest_start >= 0 else text, lines)
 
 
 def _tail_text(text: str, lines: int) -> str:

@@ -1,6 +1,6 @@
 """Start, reuse, inspect and stop the local Kafka + MongoDB stack.
 
-All functions here are synchronous and run their health checks with ``asyncio.run``: call them
+All functions here are synchronous and run their health checks on a private event loop: call them
 from plain code (a CLI, a pytest session fixture, ``main()`` before the service's event loop
 starts), never from inside a running event loop.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -37,6 +37,8 @@ from ztc_shared.stack.state import (
 )
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 KAFKA = "kafka"
 MONGODB = "mongodb"
@@ -78,6 +80,12 @@ def _local_port(name: str, settings: StackSettings) -> int:
 
 def _given_endpoint(name: str, settings: StackSettings) -> str | None:
     return settings.kafka_bootstrap_servers if name == KAFKA else settings.mongodb_uri
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a private loop, leaving the thread's current event loop alone."""
+    with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
+        return runner.run(coroutine)
 
 
 def _require_no_running_loop(function: str) -> None:
@@ -129,7 +137,7 @@ async def _wait_healthy(
         else:
             last_error = f"nothing listens on 127.0.0.1:{port} yet"
         if time.monotonic() >= deadline:
-            reason = f"not healthy at {endpoint} after {timeout_s:.0f}s ({last_error})"
+            reason = f"not healthy at {endpoint} after {timeout_s:g}s ({last_error})"
             raise StackError(_failure(name, reason, log_file))
         await asyncio.sleep(0.5)
 
@@ -154,7 +162,7 @@ def _check_external(settings: StackSettings, names: list[str], progress: Progres
         )
 
     with phase(progress, "checking given " + " and ".join(names)):
-        asyncio.run(run())
+        _run(run())
 
 
 def ensure_stack(
@@ -258,7 +266,7 @@ def _ensure_local(settings: StackSettings, wanted: list[str], progress: Progress
             save_records(stack_dir, records)
         label = "starting " + " and ".join(_label(name, engine) for name in to_start)
         with phase(progress, label):
-            asyncio.run(_wait_started(settings, [records[name] for name in to_start]))
+            _run(_wait_started(settings, [records[name] for name in to_start]))
     except BaseException:
         log.warning("stack.start_failed", components=to_start, pids=list(pids.values()))
         stop_processes(list(pids.values()))
@@ -311,7 +319,7 @@ def _wait_existing(settings: StackSettings, reuse: list[ComponentRecord], adopt:
                 )
             log.warning("stack.reusing_foreign_server", component=name, endpoint=endpoint)
 
-    asyncio.run(run())
+    _run(run())
 
 
 def _prepare(
@@ -434,7 +442,7 @@ def stack_status(settings: StackSettings | None = None) -> dict[str, Any]:
         )
         return dict(zip(names, results, strict=True))
 
-    errors = asyncio.run(run()) if probes else {}
+    errors = _run(run()) if probes else {}
     for name, row in rows.items():
         row["healthy"] = name in errors and errors[name] is None
         row["error"] = errors.get(name)
