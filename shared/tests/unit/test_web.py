@@ -107,3 +107,27 @@ def test_a_good_call_carries_the_correlation_id_back(client: TestClient) -> None
 
 def test_health_is_open(client: TestClient) -> None:
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_command_context_carries_actor_region_key_and_fingerprint() -> None:
+    from ztc_shared.application import CommandContext
+    from ztc_shared.web import CommandContextFor
+
+    commands = APIRouter()
+    Context = Depends(CommandContextFor(Role.HOLDER))
+
+    @commands.post("/commands")
+    async def run(body: Thing, context: CommandContext = Context) -> dict[str, object]:
+        return {
+            "actor": context.actor,
+            "region": context.region,
+            "key": context.idempotency_key,
+            "fingerprint": context.request_fingerprint,
+        }
+
+    client = TestClient(create_app(settings=SETTINGS, title="t", description="d", routers=[commands]))
+    headers = {**token(Role.HOLDER), "Idempotency-Key": "k-9"}
+    first = client.post("/commands", json={"title": "ok", "trl": 3}, headers=headers).json()
+    other = client.post("/commands", json={"title": "ok", "trl": 4}, headers=headers).json()
+    assert (first["actor"], first["region"], first["key"]) == ("u-1", "440000", "k-9")
+    assert first["fingerprint"] != other["fingerprint"]

@@ -53,7 +53,9 @@ def CommandContextFor(*roles: Role) -> Callable[..., Awaitable[CommandContext]]:
 
     async def dependency(
         request: Request,
-        principal: Annotated[Principal, Depends(authorised)],
+        # A default, not ``Annotated``: the annotation would name a local, which FastAPI cannot
+        # resolve under postponed evaluation.
+        principal: Principal = Depends(authorised),  # noqa: B008
         idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
     ) -> CommandContext:
         body = await request.body()
