@@ -7,7 +7,7 @@ import pytest
 
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
-from ztc_shared.domain import DomainError, NotFound
+from ztc_shared.domain import DomainError, NotFound, StateConflict
 from ztc_shared.eventstore import ConcurrencyConflict, IdempotencyKeyReused
 from ztc_shared.eventstore.memory import InMemoryEventStore
 
@@ -70,9 +70,10 @@ async def test_a_draft_is_submitted_once(intake: Intake, store: InMemoryEventSto
     submitted = await intake.handle(SubmitAchievement(call_id="open-2026"), context(), draft.stream_id)
     assert submitted.body["status"] == "submitted"
     assert submitted.stream_version == 2
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(StateConflict) as refused:
         await intake.handle(SubmitAchievement(), context(), draft.stream_id)
     assert refused.value.code == "not_a_draft"
+    assert refused.value.actual_version == 2
     assert "草稿" in refused.value.message_zh
     assert (await store.load(draft.stream_id)).version == 2
 

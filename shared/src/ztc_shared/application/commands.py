@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from ztc_shared.clock import Clock
 from ztc_shared.domain.aggregate import Aggregate
-from ztc_shared.domain.errors import NotFound
+from ztc_shared.domain.errors import NotFound, StateConflict
 from ztc_shared.events.envelope import EventEnvelope, new_envelope
 from ztc_shared.events.registry import EVENTS, EventRegistry
 from ztc_shared.eventstore.ports import Commit, EventStore, IdempotencyKeyReused
@@ -91,7 +91,11 @@ async def execute(
     if must_exist and loaded.version == 0:
         raise NotFound(aggregate_type.stream_type, stream_id)
     aggregate = aggregate_type.rehydrate(stream_id, [registry.payload(e) for e in loaded.events])
-    decide(aggregate)
+    try:
+        decide(aggregate)
+    except StateConflict as conflict:
+        conflict.actual_version = loaded.version
+        raise
     pending = aggregate.pending_events()
     if not pending:
         reply = body(aggregate, loaded.version) if body else None

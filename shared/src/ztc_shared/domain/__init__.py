@@ -1,6 +1,6 @@
 """Pure building blocks for aggregates: standard library and pydantic only."""
 
 from ztc_shared.domain.aggregate import Aggregate
-from ztc_shared.domain.errors import DomainError, NotFound
+from ztc_shared.domain.errors import DomainError, NotFound, StateConflict
 
-__all__ = ["Aggregate", "DomainError", "NotFound"]
+__all__ = ["Aggregate", "DomainError", "NotFound", "StateConflict"]

@@ -17,6 +17,15 @@ class DomainError(Exception):
         self.message_en = message_en
 
 
+class StateConflict(DomainError):
+    """The command does not fit the aggregate's current state (HTTP 409), e.g. submitting twice.
+
+    ``actual_version`` is filled in by the command handler with the version the state was read at.
+    """
+
+    actual_version: int | None = None
+
+
 class NotFound(Exception):
     """The thing asked for does not exist (HTTP 404)."""
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ztc_shared.auth.tokens import AuthError
-from ztc_shared.domain.errors import DomainError, NotFound
+from ztc_shared.domain.errors import DomainError, NotFound, StateConflict
 from ztc_shared.eventstore.ports import ConcurrencyConflict, IdempotencyKeyReused
 
 _VALIDATION_ZH: dict[str, str] = {
@@ -111,6 +111,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_refused(request: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, StateConflict):
+            body = error_body(
+                request, exc.code, exc.message_zh, exc.message_en, actual_version=exc.actual_version
+            )
+            return JSONResponse(body, status_code=409)
         return JSONResponse(
             error_body(request, exc.code, exc.message_zh, exc.message_en), status_code=422
         )

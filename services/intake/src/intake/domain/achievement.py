@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from ztc_shared.contracts.intake import ACHIEVEMENT, AchievementDrafted, AchievementSubmitted
 from ztc_shared.contracts.taxonomy import is_sub_field_of
-from ztc_shared.domain import Aggregate, DomainError
+from ztc_shared.domain import Aggregate, DomainError, StateConflict
 
 from intake.domain.commands import DraftAchievement, SubmitAchievement
 
@@ -29,7 +29,7 @@ class Achievement(Aggregate):
 
     def draft(self, command: DraftAchievement) -> None:
         if self.exists:
-            raise DomainError(
+            raise StateConflict(
                 "already_drafted", "该科技成果已经创建", "This achievement already exists"
             )
         if command.sub_field is not None and not is_sub_field_of(command.field, command.sub_field):
@@ -42,7 +42,7 @@ class Achievement(Aggregate):
 
     def submit(self, command: SubmitAchievement) -> None:
         if self.status is not AchievementStatus.DRAFT:
-            raise DomainError(
+            raise StateConflict(
                 "not_a_draft",
                 "只有草稿状态的成果可以提交（该成果已提交）",
                 "Only a draft can be submitted; this achievement was submitted already",
