@@ -7,6 +7,7 @@ Environment variables:
   (default ``<repo root>/.stack``).
 - ``ZTC_KAFKA_PORT`` (19092), ``ZTC_KAFKA_CONTROLLER_PORT`` (19093), ``ZTC_MONGODB_PORT`` (27018).
 - ``ZTC_STACK_STARTUP_TIMEOUT_S`` (120): how long to wait for started processes to become healthy.
+- ``ZTC_KEEP_STACK`` (false): test runs leave a stack they started running.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class StackSettings(BaseSettings):
     kafka_controller_port: int = Field(default=19093, ge=1, le=65535)
     mongodb_port: int = Field(default=27018, ge=1, le=65535)
     stack_startup_timeout_s: float = Field(default=120.0, gt=0)
+    keep_stack: bool = False
+    """``ZTC_KEEP_STACK=1``: a test run leaves a stack it started running for the next run."""
 
     @field_validator("kafka_bootstrap_servers", "mongodb_uri", mode="before")
     @classmethod

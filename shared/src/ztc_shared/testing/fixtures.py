@@ -15,15 +15,16 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from ztc_shared.mongo import make_client
-from ztc_shared.stack import StackEndpoints, ensure_stack, stop_stack
+from ztc_shared.stack import StackEndpoints, StackSettings, ensure_stack, stop_stack
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[StackEndpoints]:
-    endpoints = ensure_stack()
+    settings = StackSettings()
+    endpoints = ensure_stack(settings)
     yield endpoints
-    if endpoints.started:
-        stop_stack()
+    if endpoints.started and not settings.keep_stack:
+        stop_stack(settings)
 
 
 @pytest.fixture(scope="session")

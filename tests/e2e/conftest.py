@@ -1,0 +1,143 @@
+"""The first slice running as real processes on the real stack: intake (API, relay) and screening
+(API, worker), isolated from other runs by a topic and database prefix."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ztc_shared.auth import Role, mint_token
+from ztc_shared.settings import ServiceSettings
+from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+
+WORKER_READY = "projection.worker_started"
+_counter = itertools.count(1)
+
+
+@dataclass
+class Slice:
+    env: dict[str, str]
+    log_dir: Path
+    intake_api: ServiceProcess
+    intake_relay: ServiceProcess
+    screening_api: ServiceProcess
+    screening_worker: ServiceProcess
+
+    @property
+    def intake(self) -> str:
+        return self.intake_api.url
+
+    @property
+    def screening(self) -> str:
+        return self.screening_api.url
+
+
+def start_worker(env: dict[str, str], log_dir: Path, name: str, *args: str) -> ServiceProcess:
+    return ServiceProcess(
+        name,
+        WORKERS["screening"],
+        env={**env, "SCREENING_WORKER_METRICS_PORT": str(free_port())},
+        log_dir=log_dir,
+        args=args or ("run", "library"),
+        ready_marker=WORKER_READY,
+    ).start()
+
+
+def start_relay(env: dict[str, str], log_dir: Path, name: str) -> ServiceProcess:
+    return ServiceProcess(name, RELAYS["intake"], env=env, log_dir=log_dir, ready_marker="relay.started").start()
+
+
+def prefixed_env(service_env: dict[str, str], prefix: str) -> dict[str, str]:
+    """The run's environment with a prefix of its own, for a test that needs its own topics."""
+    return {
+        **service_env,
+        "ZTC_TOPIC_PREFIX": f"{prefix}.",
+        "ZTC_DATABASE_PREFIX": f"{prefix}_",
+    }
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("service-logs")
+
+
+@pytest.fixture(scope="session")
+def running_slice(service_env: dict[str, str], log_dir: Path) -> Iterator[Slice]:
+    env = dict(service_env)
+    intake_port, screening_port = free_port(), free_port()
+    env.update(INTAKE_PORT=str(intake_port), SCREENING_PORT=str(screening_port))
+    processes = Slice(
+        env=env,
+        log_dir=log_dir,
+        intake_api=ServiceProcess(
+            "intake-api", APIS["intake"], env=env, log_dir=log_dir, port=intake_port
+        ).start(),
+        intake_relay=start_relay(env, log_dir, "intake-relay"),
+        screening_api=ServiceProcess(
+            "screening-api", APIS["screening"], env=env, log_dir=log_dir, port=screening_port
+        ).start(),
+        screening_worker=start_worker(env, log_dir, "screening-worker"),
+    )
+    everything = [
+        processes.intake_api,
+        processes.intake_relay,
+        processes.screening_api,
+        processes.screening_worker,
+    ]
+    try:
+        for process in everything:
+            process.wait_ready(timeout=90)
+        yield processes
+    finally:
+        for process in everything:
+            process.stop()
+
+
+SETTINGS = ServiceSettings()
+
+
+def bearer(role: Role, subject: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(SETTINGS, subject=subject, role=role, region='440000')}"}
+
+
+@pytest.fixture(scope="session")
+def holder() -> dict[str, str]:
+    return bearer(Role.HOLDER, "holder-e2e")
+
+
+@pytest.fixture(scope="session")
+def agency() -> dict[str, str]:
+    return bearer(Role.SUPPORT_ORG, "agency-e2e")
+
+
+def draft_body(**overrides: Any) -> dict[str, Any]:
+    number = next(_counter)
+    body: dict[str, Any] = {
+        "title": f"面向工业质检的视觉大模型 第{number}号",
+        "abstract": "基于自监督预训练的工业视觉检测模型，缺陷检出率 99.2%，可在边缘设备部署。",
+        "field": "next_gen_it",
+        "sub_field": "artificial_intelligence",
+        "keywords": ["机器视觉", "缺陷检测", "大模型"],
+        "trl": 7,
+        "holder_name": "王五",
+        "institution": "华南理工大学",
+        "channel": "open_call",
+        "asking_price_wan": "120.5",
+    }
+    body.update(overrides)
+    return body
+
+
+def draft_and_submit(client: httpx.Client, base: str, headers: dict[str, str]) -> tuple[str, int]:
+    drafted = client.post(f"{base}/achievements", json=draft_body(), headers=headers)
+    assert drafted.status_code == 201, drafted.text
+    achievement_id = drafted.json()["id"]
+    submitted = client.post(f"{base}/achievements/{achievement_id}/submit", headers=headers)
+    assert submitted.status_code == 200, submitted.text
+    return achievement_id, submitted.json()["stream_version"]
