@@ -1,0 +1,192 @@
+"""``make run`` (``python -m ztc_shared.devserver``) as a developer sees it: the banner, the demo
+library, and Ctrl-C stopping every process it started. Runs on the session's stack with ports and
+data of its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+
+from ztc_shared.auth import Role, mint_token
+from ztc_shared.devserver import BANNER_END, DEMO_ACHIEVEMENTS
+from ztc_shared.settings import ServiceSettings
+from ztc_shared.stack import StackEndpoints
+from ztc_shared.testing.processes import free_port
+
+pytestmark = pytest.mark.integration
+
+BANNER_TIMEOUT_S = 90.0
+EXIT_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Output:
+    """Collects a process's stdout on a thread, so the pipe never fills up."""
+
+    lines: list[str] = field(default_factory=list)
+    banner: threading.Event = field(default_factory=threading.Event)
+    closed: threading.Event = field(default_factory=threading.Event)
+
+    def follow(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.append(line.rstrip("\n"))
+            if BANNER_END in line:
+                self.banner.set()
+        self.closed.set()
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _start(env: dict[str, str], stderr: Path) -> tuple[subprocess.Popen[str], Output]:
+    with stderr.open("w") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ztc_shared.devserver"],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            encoding="utf-8",
+        )
+    assert process.stdout is not None
+    output = Output()
+    threading.Thread(target=output.follow, args=(process.stdout,), daemon=True).start()
+    return process, output
+
+
+@pytest.fixture
+def devserver_env(stack: StackEndpoints, tmp_path: Path) -> dict[str, str]:
+    unique = f"dev{uuid.uuid4().hex[:10]}"
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
+        "MONGODB_URI": stack.mongodb_uri,
+        "ZTC_TOPIC_PREFIX": f"{unique}.",
+        "ZTC_DATABASE_PREFIX": f"{unique}_",
+        "ZTC_STACK_DIR": str(tmp_path / "stack"),  # only its logs/ is used: the stack is given
+        "KAFKA_PARTITIONS": "3",
+        "INTAKE_PORT": str(free_port()),
+        "SCREENING_PORT": str(free_port()),
+        "SCREENING_WORKER_METRICS_PORT": str(free_port()),
+        "INTAKE_WORKER_METRICS_PORT": str(free_port()),
+    }
+
+
+@pytest.fixture
+def devserver(
+    devserver_env: dict[str, str], tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[str], Output, list[int]]]:
+    process, output = _start(devserver_env, tmp_path / "devserver.stderr")
+    children: list[int] = []
+    try:
+        yield process, output, children
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        for pid in children:
+            if _alive(pid):
+                os.killpg(pid, signal.SIGKILL)
+
+
+def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
+    devserver: tuple[subprocess.Popen[str], Output, list[int]],
+    devserver_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    process, output, children = devserver
+    stderr = tmp_path / "devserver.stderr"
+    if not output.banner.wait(BANNER_TIMEOUT_S):
+        pytest.fail(
+            f"no banner after {BANNER_TIMEOUT_S:g}s (exit {process.poll()}):\n{output.text}\n"
+            f"--- stderr ---\n{stderr.read_text()}"
+        )
+    children += _children(process.pid)
+    assert len(children) == 5, output.text  # intake api + relay, screening api + relay + worker
+
+    intake = f"http://127.0.0.1:{devserver_env['INTAKE_PORT']}"
+    screening = f"http://127.0.0.1:{devserver_env['SCREENING_PORT']}"
+    metrics = f"http://127.0.0.1:{devserver_env['SCREENING_WORKER_METRICS_PORT']}/metrics"
+    for url in (f"{intake}/docs", f"{screening}/docs", metrics):
+        assert url in output.text
+    assert "export ZTC_HOLDER_TOKEN=" in output.text
+    assert "export ZTC_AGENCY_TOKEN=" in output.text
+
+    token = mint_token(
+        ServiceSettings(), subject="devserver-test", role=Role.SUPPORT_ORG, region="440000"
+    )
+    page = httpx.get(
+        f"{screening}/library",
+        params={"page_size": 200},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert page.status_code == 200, page.text
+    titles = {item["title"] for item in page.json()["items"]}
+    submitted = {item.title for item in DEMO_ACHIEVEMENTS if item.submit}
+    drafts = {item.title for item in DEMO_ACHIEVEMENTS if not item.submit}
+    assert submitted and drafts
+    assert titles == submitted
+    assert page.json()["total"] == len(submitted)
+    assert httpx.get(f"{metrics}", timeout=5).status_code == 200
+
+    logs = tmp_path / "stack" / "logs"
+    assert {p.name for p in logs.glob("*.log")} >= {"intake-api.log", "screening-worker.log"}
+
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=EXIT_TIMEOUT_S) == 0, output.text + stderr.read_text()
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in children if _alive(pid)] == []
+    assert "stopping 5 service processes" in output.text
+    assert "the stack keeps running" in output.text  # it was given, so it is not stopped
+
+
+def test_a_taken_port_is_named_with_the_variable_that_moves_it(
+    devserver_env: dict[str, str], tmp_path: Path
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process, output = _start(
+            {**devserver_env, "SCREENING_PORT": str(port)}, tmp_path / "devserver.stderr"
+        )
+        assert process.wait(timeout=30) == 1
+    assert output.closed.wait(5)
+    assert f"port {port}" in output.text
+    assert "SCREENING_PORT=" in output.text
