@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.settings import ServiceSettings
@@ -141,3 +142,17 @@ def draft_and_submit(client: httpx.Client, base: str, headers: dict[str, str]) -
     submitted = client.post(f"{base}/achievements/{achievement_id}/submit", headers=headers)
     assert submitted.status_code == 200, submitted.text
     return achievement_id, submitted.json()["stream_version"]
+
+
+async def topic_size(bootstrap: str, topic: str) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or [])]
+        if not partitions:
+            await consumer._client.force_metadata_update()  # noqa: SLF001
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        ends = await consumer.end_offsets(partitions)
+        return sum(ends.values())
+    finally:
+        await consumer.stop()

@@ -37,3 +37,34 @@ async def test_documents_outside_the_portable_subset_are_refused_whole(
             committed_at=T0,
         )
     assert (await store.load(stream)).version == 0
+
+
+async def test_a_commit_whose_outbox_entry_was_lost_is_swept_back_in_order(
+    store: MongoEventStore, mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str
+) -> None:
+    from datetime import timedelta
+
+    from ztc_shared.contracts.intake import AchievementSubmitted
+
+    stream = "swept-stream"
+    first = await store.append(
+        stream_id=stream,
+        stream_type="achievement",
+        expected_version=0,
+        events=envelopes(stream, 1, drafted()),
+        committed_at=T0,
+    )
+    # A crash between the commit and its outbox entry:
+    await mongo_client[f"{run_id}_eventstore_contract"]["outbox"].delete_one({"_id": first.commit_id})
+    second = await store.append(
+        stream_id=stream,
+        stream_type="achievement",
+        expected_version=1,
+        events=envelopes(stream, 2, AchievementSubmitted()),
+        committed_at=T0 + timedelta(seconds=1),
+    )
+    pending = [c.commit_id for c in await store.unpublished(10_000) if c.stream_id == stream]
+    assert pending == []  # version 2 waits for version 1: never out of order
+    assert await store.sweep() >= 1
+    pending = [c.commit_id for c in await store.unpublished(10_000) if c.stream_id == stream]
+    assert pending == [first.commit_id, second.commit_id]

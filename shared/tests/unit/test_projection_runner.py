@@ -87,22 +87,3 @@ async def test_ignored_events_are_skipped() -> None:
     outcome = await runner(store).handle(messages(ignored))
     assert (outcome.applied, outcome.skipped) == (0, 1)
     assert store.documents == {}
-
-
-async def test_a_concurrent_writer_is_detected_and_its_work_kept() -> None:
-    store = InMemoryProjectionStore()
-    first, second = envelopes("a-1", 1, drafted(), AchievementSubmitted())
-    await runner(store).handle(messages(first))
-    # Another writer (a rebalance overlap) applies the second event between our read and write.
-    other = dict(store.documents["a-1"])
-    other.update(
-        applied=2,
-        types=["AchievementDrafted", "AchievementSubmitted"],
-        _versions={"a-1": 2},
-        _rev=other["_rev"] + 1,
-    )
-    store.interfere = {"a-1": other}
-    outcome = await runner(store).handle(messages(second))
-    assert outcome.applied == 0
-    assert store.documents["a-1"]["applied"] == 2
-    assert store.documents["a-1"]["_versions"] == {"a-1": 2}

@@ -20,4 +20,4 @@ def projection_definitions(settings: ScreeningSettings) -> dict[str, ProjectionD
 def library_queries(
     settings: ScreeningSettings, database: AsyncDatabase[dict[str, Any]]
 ) -> LibraryQueries:
-    return LibraryQueries(database, MongoProjectionCatalog(database, settings.service))
+    return LibraryQueries(database, MongoProjectionCatalog(database, settings.service, settings.topic_prefix))

@@ -28,30 +28,30 @@ class Generation:
     group_id: str
 
     @staticmethod
-    def first(service: str, projection: str) -> Generation:
-        return Generation.of(service, projection, 1)
-
-    @staticmethod
-    def of(service: str, projection: str, number: int) -> Generation:
+    def of(service: str, projection: str, number: int, prefix: str = "") -> Generation:
+        """``prefix`` is the deployment's topic prefix: groups of isolated runs never meet."""
         return Generation(
             projection=projection,
             number=number,
             collection=f"{projection}_g{number}",
-            group_id=f"ztc-{service}-{projection}-g{number}",
+            group_id=f"{prefix}ztc-{service}-{projection}-g{number}",
         )
 
 
 class MongoProjectionCatalog:
-    def __init__(self, database: AsyncDatabase[dict[str, Any]], service: str) -> None:
+    def __init__(
+        self, database: AsyncDatabase[dict[str, Any]], service: str, prefix: str = ""
+    ) -> None:
         self._catalog = database[CATALOG]
         self._service = service
+        self.prefix = prefix
         self._cache: dict[str, tuple[float, Generation]] = {}
 
     async def active(self, projection: str) -> Generation:
         """The generation serving ``projection``; the first one is registered on first use."""
         document = await self._catalog.find_one({"_id": projection})
         if document is None:
-            first = Generation.first(self._service, projection)
+            first = Generation.of(self._service, projection, 1, self.prefix)
             try:
                 await self._catalog.insert_one(
                     {

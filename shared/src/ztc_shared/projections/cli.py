@@ -33,7 +33,9 @@ async def _prepare(settings: ServiceSettings, definition: ProjectionDefinition) 
     )
     client = make_client(settings.mongodb_uri)
     try:
-        catalog = MongoProjectionCatalog(client[settings.database], settings.service)
+        catalog = MongoProjectionCatalog(
+            client[settings.database], settings.service, settings.topic_prefix
+        )
         return await catalog.active(definition.name)
     finally:
         await client.close()
@@ -57,6 +59,7 @@ async def _rebuild(
             database=client[settings.database],
             progress=lambda line: print(line, file=sys.stderr, flush=True),  # noqa: T201 - CLI
             switch=switch,
+            group_prefix=settings.topic_prefix,
         )
     finally:
         await client.close()
@@ -99,6 +102,7 @@ def worker_main(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         mongodb_uri=settings.mongodb_uri,
         database=settings.database,
+        group_prefix=settings.topic_prefix,
         batch_size=settings.projection_batch_size,
         batch_within=settings.projection_batch_within_ms / 1000,
         on_start=lambda: configure_logging(

@@ -33,6 +33,7 @@ def build_projection_app(
     bootstrap_servers: str,
     mongodb_uri: str,
     database: str,
+    group_prefix: str = "",
     batch_size: int = 500,
     batch_within: float = 0.02,
     watch_interval: float = 2.0,
@@ -109,7 +110,7 @@ def build_projection_app(
     async def watch_generation() -> None:
         if "catalog_client" not in state:
             state["catalog_client"] = make_client(mongodb_uri)
-        catalog = MongoProjectionCatalog(state["catalog_client"][database], service)
+        catalog = MongoProjectionCatalog(state["catalog_client"][database], service, group_prefix)
         active = await catalog.active(definition.name)
         if active.number != generation.number:
             log.info(

@@ -41,14 +41,15 @@ async def rebuild_projection(
     progress: Callable[[str], None] | None = None,
     switch: bool = True,
     batch_size: int = 2000,
+    group_prefix: str = "",
 ) -> RebuildReport:
     """Replay every topic of ``definition`` from offset 0 into the next generation's collection,
     committing its group's offsets after each write; when it has caught up with the end of every
     partition, switch it in (``switch=False`` leaves the old generation active, for comparison)."""
     started = time.perf_counter()
-    catalog = MongoProjectionCatalog(database, service)
+    catalog = MongoProjectionCatalog(database, service, group_prefix)
     current = await catalog.active(definition.name)
-    new = Generation.of(service, definition.name, current.number + 1)
+    new = Generation.of(service, definition.name, current.number + 1, group_prefix)
     await database.drop_collection(new.collection)  # leftovers of an interrupted rebuild
     store = MongoProjectionStore(database[new.collection])
     for field, direction in definition.indexes:

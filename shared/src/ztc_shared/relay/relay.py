@@ -7,6 +7,7 @@ re-sends the batch on the next start; consumers skip what they already applied, 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import structlog
@@ -32,6 +33,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: timedelta = timedelta(milliseconds=20),
         lease_retry: timedelta = timedelta(seconds=2),
+        sweep_interval: timedelta = timedelta(minutes=5),
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -41,12 +43,20 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll = poll_interval.total_seconds()
         self._lease_retry = lease_retry.total_seconds()
+        self._sweep_interval = sweep_interval.total_seconds()
+        self._next_sweep = 0.0
         self._stopping = asyncio.Event()
 
     async def publish_once(self) -> int | None:
         """Publish one batch; the number of commits sent, or ``None`` when another instance leads."""
         if not await self._lease.acquire():
             return None
+        if time.monotonic() >= self._next_sweep:
+            # On taking over and now and then: commits whose outbox entry a crash lost.
+            restored = await self._store.sweep()
+            if restored:
+                log.warning("relay.sweep_restored", commits=restored)
+            self._next_sweep = time.monotonic() + self._sweep_interval
         commits = await self._store.unpublished(self._batch_size)
         if not commits:
             metrics.RELAY_BACKLOG.labels(self._service).set(0)

@@ -15,7 +15,7 @@ from ztc_shared.projections import MongoProjectionCatalog
 from screening.application.library import LIBRARY
 
 VISIBLE = ["submitted"]  # drafts stay with their holders until submitted
-_PRIVATE = {"_versions": 0, "_rev": 0, "_write": 0}
+_PRIVATE = {"_versions": 0}
 
 
 class LibraryQueries:
@@ -29,9 +29,10 @@ class LibraryQueries:
 
     async def get(self, achievement_id: str) -> dict[str, Any] | None:
         collection = await self._collection()
-        document = await collection.find_one(
-            {"_id": achievement_id, "status": {"$in": VISIBLE}}, projection=_PRIVATE
-        )
+        # By ``_id`` alone, which every MongoDB-wire server answers without a scan.
+        document = await collection.find_one({"_id": achievement_id}, projection=_PRIVATE)
+        if document is None or document.get("status") not in VISIBLE:
+            return None
         return document
 
     async def wait_for(

@@ -35,7 +35,7 @@ def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
         client = make_client(settings.mongodb_uri)
         database = client[settings.database]
         kafka = KafkaProbe(settings.kafka_bootstrap_servers)
-        catalog = MongoProjectionCatalog(database, settings.service)
+        catalog = MongoProjectionCatalog(database, settings.service, settings.topic_prefix)
         app.state.library = library_queries(settings, database)
         definitions = projection_definitions(settings)
 
