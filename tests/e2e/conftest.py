@@ -51,7 +51,9 @@ def start_worker(env: dict[str, str], log_dir: Path, name: str, *args: str) -> S
 
 
 def start_relay(env: dict[str, str], log_dir: Path, name: str) -> ServiceProcess:
-    return ServiceProcess(name, RELAYS["intake"], env=env, log_dir=log_dir, ready_marker="relay.started").start()
+    return ServiceProcess(
+        name, RELAYS["intake"], env=env, log_dir=log_dir, ready_marker="relay.started"
+    ).start()
 
 
 def prefixed_env(service_env: dict[str, str], prefix: str) -> dict[str, str]:
@@ -104,7 +106,9 @@ SETTINGS = ServiceSettings()
 
 
 def bearer(role: Role, subject: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(SETTINGS, subject=subject, role=role, region='440000')}"}
+    return {
+        "Authorization": f"Bearer {mint_token(SETTINGS, subject=subject, role=role, region='440000')}"
+    }
 
 
 @pytest.fixture(scope="session")
@@ -148,10 +152,14 @@ async def topic_size(bootstrap: str, topic: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or [])]
+        partitions = [
+            TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or [])
+        ]
         if not partitions:
-            await consumer._client.force_metadata_update()  # noqa: SLF001
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+            await consumer._client.force_metadata_update()
+            partitions = [
+                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
+            ]
         ends = await consumer.end_offsets(partitions)
         return sum(ends.values())
     finally:

@@ -13,6 +13,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
+from intake.bootstrap import bootstrap
+from intake.config import IntakeSettings
+from intake.domain.commands import DraftAchievement, SubmitAchievement
+from tests.e2e.conftest import draft_body, prefixed_env, start_relay, start_worker, topic_size
 from ztc_shared.application import CommandContext
 from ztc_shared.contracts.intake import AchievementSubmitted
 from ztc_shared.events import encode_event
@@ -20,11 +24,6 @@ from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.kafka import ensure_topics
 from ztc_shared.testing.eventstore_contract import drafted, envelopes
 from ztc_shared.testing.processes import WORKERS
-
-from intake.bootstrap import bootstrap
-from intake.config import IntakeSettings
-from intake.domain.commands import DraftAchievement, SubmitAchievement
-from tests.e2e.conftest import draft_body, prefixed_env, start_relay, start_worker, topic_size
 
 pytestmark = pytest.mark.integration
 
@@ -81,9 +80,9 @@ async def test_a_worker_killed_mid_burst_resumes_with_every_entry_once(
         await eventually(some_applied, 120, "the worker to apply a part of the burst")
         worker.kill()
         applied_when_killed = await entries.count_documents({})
-        assert applied_when_killed < 10_000 or await entries.count_documents({"stream_version": 1}) > 0, (
-            "the burst was over before the kill; nothing was tested"
-        )
+        assert (
+            applied_when_killed < 10_000 or await entries.count_documents({"stream_version": 1}) > 0
+        ), "the burst was over before the kill; nothing was tested"
     finally:
         worker.kill()
 
@@ -120,7 +119,9 @@ async def test_events_re_sent_by_a_relay_killed_before_marking_change_nothing(
         ids.append(draft.stream_id)
     assert await store.count_unpublished() == 40
 
-    crashing = start_relay({**env, "ZTC_FAILPOINTS": "relay.after_produce"}, log_dir, "relay-crashing")
+    crashing = start_relay(
+        {**env, "ZTC_FAILPOINTS": "relay.after_produce"}, log_dir, "relay-crashing"
+    )
     assert crashing.wait_exit(timeout=60) == -9  # SIGKILL right after the broker acknowledged
     topic = f"{env['ZTC_TOPIC_PREFIX']}ztc.intake.events"
     assert await topic_size(env["KAFKA_BOOTSTRAP_SERVERS"], topic) == 40
@@ -200,7 +201,10 @@ async def test_a_rebuild_from_the_start_equals_the_live_projection_and_takes_ove
         await produce_burst(env["KAFKA_BOOTSTRAP_SERVERS"], topic, [late])
 
         async def applied_to_g2() -> bool:
-            return await database["library_g2"].count_documents({"_id": late, "stream_version": 2}) == 1
+            return (
+                await database["library_g2"].count_documents({"_id": late, "stream_version": 2})
+                == 1
+            )
 
         await eventually(applied_to_g2, 60, "the successor to apply a new event to generation 2")
         assert await database["library_g1"].count_documents({"_id": late}) == 0

@@ -11,9 +11,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
+from tests.e2e.conftest import Slice, draft_body
 from ztc_shared.events import encode_event
-
-from tests.e2e.conftest import Slice, draft_and_submit, draft_body
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +23,9 @@ def test_a_submitted_draft_is_readable_from_screening(
     running_slice: Slice, holder: dict[str, str], agency: dict[str, str]
 ) -> None:
     with httpx.Client(timeout=10) as client:
-        body = draft_body(title="一种耐高温钙钛矿光伏组件封装材料", field="new_energy", sub_field="photovoltaics")
+        body = draft_body(
+            title="一种耐高温钙钛矿光伏组件封装材料", field="new_energy", sub_field="photovoltaics"
+        )
         drafted = client.post(f"{running_slice.intake}/achievements", json=body, headers=holder)
         assert drafted.status_code == 201
         assert drafted.headers["x-stream-version"] == "1"
@@ -34,7 +35,11 @@ def test_a_submitted_draft_is_readable_from_screening(
             json={"call_id": "open-2026"},
             headers=holder,
         )
-        assert submitted.json() == {"id": achievement_id, "status": "submitted", "stream_version": 2}
+        assert submitted.json() == {
+            "id": achievement_id,
+            "status": "submitted",
+            "stream_version": 2,
+        }
 
         entry = client.get(
             f"{running_slice.screening}/library/{achievement_id}",
@@ -48,7 +53,9 @@ def test_a_submitted_draft_is_readable_from_screening(
         assert library_entry["status"] == "submitted"
         assert library_entry["stream_version"] == 2
         assert library_entry["asking_price_wan"] == "120.5"
-        listing = client.get(f"{running_slice.screening}/library", params={"field": "new_energy"}, headers=agency)
+        listing = client.get(
+            f"{running_slice.screening}/library", params={"field": "new_energy"}, headers=agency
+        )
         assert achievement_id in [item["id"] for item in listing.json()["items"]]
 
 
@@ -56,7 +63,9 @@ def test_drafts_stay_out_of_the_library_and_holders_cannot_read_it(
     running_slice: Slice, holder: dict[str, str], agency: dict[str, str]
 ) -> None:
     with httpx.Client(timeout=10) as client:
-        drafted = client.post(f"{running_slice.intake}/achievements", json=draft_body(), headers=holder)
+        drafted = client.post(
+            f"{running_slice.intake}/achievements", json=draft_body(), headers=holder
+        )
         achievement_id = drafted.json()["id"]
         waited = client.get(
             f"{running_slice.screening}/library/{achievement_id}",
@@ -76,9 +85,13 @@ async def test_a_retried_post_appends_nothing_and_returns_the_first_result(
     key = str(uuid.uuid4())
     body = draft_body()
     async with httpx.AsyncClient(base_url=running_slice.intake, timeout=10) as client:
-        first = await client.post("/achievements", json=body, headers={**holder, "Idempotency-Key": key})
+        first = await client.post(
+            "/achievements", json=body, headers={**holder, "Idempotency-Key": key}
+        )
         before = await commits.count_documents({})
-        again = await client.post("/achievements", json=body, headers={**holder, "Idempotency-Key": key})
+        again = await client.post(
+            "/achievements", json=body, headers={**holder, "Idempotency-Key": key}
+        )
         assert (first.status_code, again.status_code) == (201, 201)
         assert again.json() == first.json()
         assert again.headers["idempotent-replayed"] == "true"
@@ -87,17 +100,25 @@ async def test_a_retried_post_appends_nothing_and_returns_the_first_result(
         achievement_id = first.json()["id"]
         submit_key = {**holder, "Idempotency-Key": f"{key}-submit"}
         submitted = await client.post(f"/achievements/{achievement_id}/submit", headers=submit_key)
-        resubmitted = await client.post(f"/achievements/{achievement_id}/submit", headers=submit_key)
+        resubmitted = await client.post(
+            f"/achievements/{achievement_id}/submit", headers=submit_key
+        )
         assert resubmitted.status_code == 200
-        assert resubmitted.json() == submitted.json() == {
-            "id": achievement_id,
-            "status": "submitted",
-            "stream_version": 2,
-        }
+        assert (
+            resubmitted.json()
+            == submitted.json()
+            == {
+                "id": achievement_id,
+                "status": "submitted",
+                "stream_version": 2,
+            }
+        )
         assert await commits.count_documents({"stream_id": achievement_id}) == 2
 
         changed = await client.post(
-            "/achievements", json={**body, "title": "换了标题的请求"}, headers={**holder, "Idempotency-Key": key}
+            "/achievements",
+            json={**body, "title": "换了标题的请求"},
+            headers={**holder, "Idempotency-Key": key},
         )
         assert changed.status_code == 422
         assert changed.json()["error"] == "idempotency_key_reused"
@@ -145,8 +166,12 @@ async def test_an_unreadable_message_goes_to_the_dlq_and_the_next_is_applied(
     await producer.start()
     try:
         await producer.send_and_wait(topic, b"\x00not an event{", key=stream.encode(), partition=0)
-        for envelope in envelopes(stream, 1, drafted(title="毒消息之后的成果"), AchievementSubmitted()):
-            await producer.send_and_wait(topic, encode_event(envelope), key=stream.encode(), partition=0)
+        for envelope in envelopes(
+            stream, 1, drafted(title="毒消息之后的成果"), AchievementSubmitted()
+        ):
+            await producer.send_and_wait(
+                topic, encode_event(envelope), key=stream.encode(), partition=0
+            )
     finally:
         await producer.stop()
 
@@ -168,7 +193,9 @@ async def test_an_unreadable_message_goes_to_the_dlq_and_the_next_is_applied(
         letters = []
         for _ in range(20):
             batch = await consumer.getmany(timeout_ms=500)
-            letters += [r for records in batch.values() for r in records if r.key == stream.encode()]
+            letters += [
+                r for records in batch.values() for r in records if r.key == stream.encode()
+            ]
             if letters:
                 break
     finally:

@@ -32,7 +32,8 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
 
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
-    jwt_secret: str = "ztc-development-secret-change-me-in-production"
+    # Development only: production deployments verify RS256 tokens against the issuer's JWKS.
+    jwt_secret: str = "ztc-development-secret-change-me-in-production"  # noqa: S105
     jwt_issuer: str = "ztc-dev"
     jwt_audience: str = "ztc"
     jwt_jwks_url: str | None = None

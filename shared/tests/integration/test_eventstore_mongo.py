@@ -55,7 +55,9 @@ async def test_a_commit_whose_outbox_entry_was_lost_is_swept_back_in_order(
         committed_at=T0,
     )
     # A crash between the commit and its outbox entry:
-    await mongo_client[f"{run_id}_eventstore_contract"]["outbox"].delete_one({"_id": first.commit_id})
+    await mongo_client[f"{run_id}_eventstore_contract"]["outbox"].delete_one(
+        {"_id": first.commit_id}
+    )
     second = await store.append(
         stream_id=stream,
         stream_type="achievement",

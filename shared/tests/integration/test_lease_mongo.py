@@ -13,7 +13,9 @@ pytestmark = pytest.mark.integration
 
 class TestMongoLease(LeaseContract):
     @pytest.fixture
-    def make_lease(self, mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str) -> LeaseFactory:
+    def make_lease(
+        self, mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str
+    ) -> LeaseFactory:
         collection = mongo_client[f"{run_id}_lease_contract"]["leases"]
         name = f"relay-{uuid.uuid4()}"
 

@@ -34,7 +34,9 @@ async def filled_store() -> InMemoryEventStore:
     return store
 
 
-def relay(store: InMemoryEventStore, publisher: InMemoryPublisher, lease: InMemoryLease) -> OutboxRelay:
+def relay(
+    store: InMemoryEventStore, publisher: InMemoryPublisher, lease: InMemoryLease
+) -> OutboxRelay:
     return OutboxRelay(store, publisher, lease, topic=TOPIC, service="intake", batch_size=10)
 
 

@@ -47,7 +47,9 @@ def token(role: Role, region: str = "440000", **kwargs: object) -> dict[str, str
 
 
 def test_validation_errors_are_422_in_chinese_with_english_beside(client: TestClient) -> None:
-    response = client.post("/things", json={"title": "x", "trl": 12}, headers=token(Role.SUPPORT_ORG))
+    response = client.post(
+        "/things", json={"title": "x", "trl": 12}, headers=token(Role.SUPPORT_ORG)
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["error"] == "validation_failed"
@@ -66,14 +68,21 @@ def test_english_when_the_client_prefers_it(client: TestClient) -> None:
 
 
 def test_conflicts_are_409_with_both_versions(client: TestClient) -> None:
-    response = client.post("/things", json={"title": "conflict", "trl": 3}, headers=token(Role.SUPPORT_ORG))
+    response = client.post(
+        "/things", json={"title": "conflict", "trl": 3}, headers=token(Role.SUPPORT_ORG)
+    )
     assert response.status_code == 409
     assert (response.json()["expected_version"], response.json()["actual_version"]) == (1, 3)
 
 
 def test_no_token_is_401_wrong_role_or_region_is_403(client: TestClient) -> None:
     assert client.post("/things", json={"title": "ok", "trl": 3}).status_code == 401
-    assert client.post("/things", json={"title": "ok", "trl": 3}, headers=token(Role.HOLDER)).status_code == 403
+    assert (
+        client.post(
+            "/things", json={"title": "ok", "trl": 3}, headers=token(Role.HOLDER)
+        ).status_code
+        == 403
+    )
     other_region = client.post(
         "/things", json={"title": "ok", "trl": 3}, headers=token(Role.SUPPORT_ORG, "110000")
     )
@@ -83,14 +92,18 @@ def test_no_token_is_401_wrong_role_or_region_is_403(client: TestClient) -> None
 
 def test_expired_and_forged_tokens_are_refused(client: TestClient) -> None:
     expired = token(Role.SUPPORT_ORG, ttl=timedelta(seconds=-5))
-    assert client.post("/things", json={"title": "ok", "trl": 3}, headers=expired).status_code == 401
+    assert (
+        client.post("/things", json={"title": "ok", "trl": 3}, headers=expired).status_code == 401
+    )
     forged = mint_token(
         ServiceSettings(jwt_secret="another-key-of-sufficient-length-000"),
         subject="u-1",
         role=Role.SUPPORT_ORG,
         region="440000",
     )
-    response = client.post("/things", json={"title": "ok", "trl": 3}, headers={"Authorization": f"Bearer {forged}"})
+    response = client.post(
+        "/things", json={"title": "ok", "trl": 3}, headers={"Authorization": f"Bearer {forged}"}
+    )
     assert response.status_code == 401
 
 
@@ -125,7 +138,9 @@ def test_command_context_carries_actor_region_key_and_fingerprint() -> None:
             "fingerprint": context.request_fingerprint,
         }
 
-    client = TestClient(create_app(settings=SETTINGS, title="t", description="d", routers=[commands]))
+    client = TestClient(
+        create_app(settings=SETTINGS, title="t", description="d", routers=[commands])
+    )
     headers = {**token(Role.HOLDER), "Idempotency-Key": "k-9"}
     first = client.post("/commands", json={"title": "ok", "trl": 3}, headers=headers).json()
     other = client.post("/commands", json={"title": "ok", "trl": 4}, headers=headers).json()

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from intake.application.handlers import HANDLERS, Ports
+from intake.config import IntakeSettings
 from ztc_shared.application import CommandContext, CommandResult
 from ztc_shared.clock import Clock, SystemClock
 from ztc_shared.contracts import intake as intake_contracts
 from ztc_shared.eventstore import EventStore
 from ztc_shared.kafka import service_topic
-
-from intake.application.handlers import HANDLERS, Ports
-from intake.config import IntakeSettings
 
 
 @dataclass(frozen=True)
@@ -34,5 +33,5 @@ class Intake:
 
 
 def bootstrap(settings: IntakeSettings, *, store: EventStore, clock: Clock | None = None) -> Intake:
-    assert intake_contracts.TOPIC == service_topic("intake")
+    assert service_topic("intake") == intake_contracts.TOPIC
     return Intake(settings=settings, ports=Ports(store=store, clock=clock or SystemClock()))

@@ -5,15 +5,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from intake.bootstrap import Intake, bootstrap
+from intake.config import IntakeSettings
+from intake.domain.commands import DraftAchievement, SubmitAchievement
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
 from ztc_shared.domain import DomainError, NotFound, StateConflict
 from ztc_shared.eventstore import ConcurrencyConflict, IdempotencyKeyReused
 from ztc_shared.eventstore.memory import InMemoryEventStore
-
-from intake.bootstrap import Intake, bootstrap
-from intake.config import IntakeSettings
-from intake.domain.commands import DraftAchievement, SubmitAchievement
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -67,7 +66,9 @@ async def test_drafting_records_the_draft_with_its_region_and_actor(
 
 async def test_a_draft_is_submitted_once(intake: Intake, store: InMemoryEventStore) -> None:
     draft = await intake.handle(a_draft(), context())
-    submitted = await intake.handle(SubmitAchievement(call_id="open-2026"), context(), draft.stream_id)
+    submitted = await intake.handle(
+        SubmitAchievement(call_id="open-2026"), context(), draft.stream_id
+    )
     assert submitted.body["status"] == "submitted"
     assert submitted.stream_version == 2
     with pytest.raises(StateConflict) as refused:
@@ -83,7 +84,9 @@ async def test_submitting_an_unknown_achievement_is_not_found(intake: Intake) ->
         await intake.handle(SubmitAchievement(), context(), str(uuid.uuid4()))
 
 
-async def test_a_sub_field_of_another_field_is_refused(intake: Intake, store: InMemoryEventStore) -> None:
+async def test_a_sub_field_of_another_field_is_refused(
+    intake: Intake, store: InMemoryEventStore
+) -> None:
     with pytest.raises(DomainError) as refused:
         await intake.handle(a_draft(sub_field="photovoltaics"), context())
     assert refused.value.code == "sub_field_mismatch"

@@ -6,11 +6,10 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ztc_shared.projections import MongoProjectionCatalog, ProjectionDefinition
-
 from screening.adapters.library_queries import LibraryQueries
 from screening.application.library import PROJECTIONS
 from screening.config import ScreeningSettings
+from ztc_shared.projections import MongoProjectionCatalog, ProjectionDefinition
 
 
 def projection_definitions(settings: ScreeningSettings) -> dict[str, ProjectionDefinition]:
@@ -20,4 +19,6 @@ def projection_definitions(settings: ScreeningSettings) -> dict[str, ProjectionD
 def library_queries(
     settings: ScreeningSettings, database: AsyncDatabase[dict[str, Any]]
 ) -> LibraryQueries:
-    return LibraryQueries(database, MongoProjectionCatalog(database, settings.service, settings.topic_prefix))
+    return LibraryQueries(
+        database, MongoProjectionCatalog(database, settings.service, settings.topic_prefix)
+    )

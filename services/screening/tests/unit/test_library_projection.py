@@ -2,12 +2,11 @@
 
 from decimal import Decimal
 
+from screening.application.library import LibraryProjector, library_definition
 from ztc_shared.contracts.intake import AchievementSubmitted
 from ztc_shared.events import encode_event
 from ztc_shared.projections import InMemoryProjectionStore, Message, ProjectionRunner
 from ztc_shared.testing.eventstore_contract import drafted, envelopes
-
-from screening.application.library import LibraryProjector, library_definition
 
 
 def as_messages(events: list) -> list[Message]:  # type: ignore[type-arg]

@@ -1,6 +1,6 @@
 """``ztc-token``: mint a development token.
 
-    ztc-token --role support_org --region 440000 --sub agency-001 --name 广东省技术转移中心
+ztc-token --role support_org --region 440000 --sub agency-001 --name 广东省技术转移中心
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from ztc_shared.settings import ServiceSettings
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ztc-token", description="Mint a development JWT (HS256).")
+    parser = argparse.ArgumentParser(
+        prog="ztc-token", description="Mint a development JWT (HS256)."
+    )
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
     parser.add_argument("--region", default=None, help="GB/T 2260 code, default: REGION setting")
     parser.add_argument("--sub", required=True, help="subject: the user's id")

@@ -69,7 +69,9 @@ class TokenVerifier:
         key: Any
         if settings.jwt_algorithm == "RS256":
             if self._jwks is None:
-                raise AuthError(401, "未配置令牌公钥地址", "No JWKS URL configured for RS256 tokens")
+                raise AuthError(
+                    401, "未配置令牌公钥地址", "No JWKS URL configured for RS256 tokens"
+                )
             key = self._jwks.get_signing_key_from_jwt(token).key
         else:
             key = settings.jwt_secret
@@ -89,11 +91,15 @@ class TokenVerifier:
         try:
             role = Role(claims.get("role", ""))
         except ValueError:
-            raise AuthError(401, "身份令牌缺少有效角色", "The token carries no valid role") from None
+            raise AuthError(
+                401, "身份令牌缺少有效角色", "The token carries no valid role"
+            ) from None
         region = str(claims.get("region", ""))
         if len(region) != 6 or not region.isdigit():
             raise AuthError(401, "身份令牌缺少有效地区代码", "The token carries no valid region")
-        return Principal(subject=str(claims["sub"]), role=role, region=region, name=claims.get("name"))
+        return Principal(
+            subject=str(claims["sub"]), role=role, region=region, name=claims.get("name")
+        )
 
 
 def mint_token(
@@ -107,7 +113,9 @@ def mint_token(
 ) -> str:
     """A development token signed with the shared HS256 key."""
     if settings.jwt_algorithm != "HS256":
-        raise ValueError("development tokens are HS256; production tokens come from the OIDC issuer")
+        raise ValueError(
+            "development tokens are HS256; production tokens come from the OIDC issuer"
+        )
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": subject,

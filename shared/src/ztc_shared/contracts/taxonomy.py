@@ -20,13 +20,22 @@ class IndustryField(StrEnum):
 
 
 FIELD_NAMES: dict[IndustryField, dict[str, str]] = {
-    IndustryField.NEXT_GEN_IT: {"zh": "新一代信息技术", "en": "Next-generation information technology"},
-    IndustryField.HIGH_END_EQUIPMENT: {"zh": "高端装备制造", "en": "High-end equipment manufacturing"},
+    IndustryField.NEXT_GEN_IT: {
+        "zh": "新一代信息技术",
+        "en": "Next-generation information technology",
+    },
+    IndustryField.HIGH_END_EQUIPMENT: {
+        "zh": "高端装备制造",
+        "en": "High-end equipment manufacturing",
+    },
     IndustryField.NEW_MATERIALS: {"zh": "新材料", "en": "New materials"},
     IndustryField.BIOTECH: {"zh": "生物", "en": "Biotechnology"},
     IndustryField.NEW_ENERGY_VEHICLES: {"zh": "新能源汽车", "en": "New energy vehicles"},
     IndustryField.NEW_ENERGY: {"zh": "新能源", "en": "New energy"},
-    IndustryField.ENERGY_SAVING: {"zh": "节能环保", "en": "Energy saving and environmental protection"},
+    IndustryField.ENERGY_SAVING: {
+        "zh": "节能环保",
+        "en": "Energy saving and environmental protection",
+    },
     IndustryField.DIGITAL_CREATIVE: {"zh": "数字创意", "en": "Digital creative industries"},
     IndustryField.RELATED_SERVICES: {"zh": "相关服务", "en": "Related services"},
 }

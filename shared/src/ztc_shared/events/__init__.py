@@ -1,6 +1,11 @@
 """The event envelope, the registry of event types, upcasting and the wire codec."""
 
-from ztc_shared.events.codec import decode_event, encode_event, envelope_from_document, envelope_to_document
+from ztc_shared.events.codec import (
+    decode_event,
+    encode_event,
+    envelope_from_document,
+    envelope_to_document,
+)
 from ztc_shared.events.envelope import DomainEvent, EventEnvelope, new_envelope
 from ztc_shared.events.registry import EVENTS, EventRegistry, UnknownEventType
 

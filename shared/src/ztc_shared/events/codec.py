@@ -26,5 +26,7 @@ def envelope_to_document(envelope: EventEnvelope) -> dict[str, Any]:
     return envelope.model_dump(mode="json")
 
 
-def envelope_from_document(document: dict[str, Any], registry: EventRegistry = EVENTS) -> EventEnvelope:
+def envelope_from_document(
+    document: dict[str, Any], registry: EventRegistry = EVENTS
+) -> EventEnvelope:
     return registry.upcast(EventEnvelope.model_validate(document))

@@ -1,4 +1,4 @@
-"""MongoDB helpers shared by the adapters: the client, and the document subset both MongoDB and FerretDB accept."""
+"""MongoDB helpers shared by the adapters: the client, and the portable document subset."""
 
 from ztc_shared.mongo.client import make_client
 from ztc_shared.mongo.portable import NotPortable, ensure_portable, is_duplicate_key

@@ -22,7 +22,9 @@ def ensure_portable(document: Any, path: str = "") -> None:
             if not isinstance(key, str):
                 raise NotPortable(f"{path or '<root>'}: key {key!r} is not a string")
             if "." in key or key.startswith("$"):
-                raise NotPortable(f"{path or '<root>'}: key {key!r} contains '.' or starts with '$'")
+                raise NotPortable(
+                    f"{path or '<root>'}: key {key!r} contains '.' or starts with '$'"
+                )
             ensure_portable(value, f"{path}.{key}" if path else key)
     elif isinstance(document, list | tuple):
         for index, item in enumerate(document):

@@ -33,7 +33,9 @@ class KafkaProbe:
                 await admin.start()
                 self._admin = admin
             if self._consumer is None:
-                consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
+                consumer = AIOKafkaConsumer(
+                    bootstrap_servers=self._bootstrap, enable_auto_commit=False
+                )
                 await consumer.start()
                 self._consumer = consumer
             return self._admin, self._consumer
@@ -42,12 +44,16 @@ class KafkaProbe:
         admin, _ = await self._clients()
         await admin.describe_cluster()
 
-    async def consumer_lag(self, group_id: str, topics: Iterable[str]) -> dict[tuple[str, int], int]:
+    async def consumer_lag(
+        self, group_id: str, topics: Iterable[str]
+    ) -> dict[tuple[str, int], int]:
         """Messages each partition holds beyond the group's committed offset."""
         admin, consumer = await self._clients()
         partitions = []
         for topic in topics:
-            for partition in consumer.partitions_for_topic(topic) or await self._fetch(consumer, topic):
+            for partition in consumer.partitions_for_topic(topic) or await self._fetch(
+                consumer, topic
+            ):
                 partitions.append(TopicPartition(topic, partition))
         if not partitions:
             return {}
@@ -64,7 +70,7 @@ class KafkaProbe:
         return lag
 
     async def _fetch(self, consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh
+        await consumer._client.force_metadata_update()
         return consumer.partitions_for_topic(topic) or set()
 
     async def close(self) -> None:

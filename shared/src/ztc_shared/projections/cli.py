@@ -1,7 +1,7 @@
 """A service's worker command: ``run`` a projection, or ``rebuild`` it from the start.
 
-    screening-worker run library
-    screening-worker rebuild library [--no-switch]
+screening-worker run library
+screening-worker rebuild library [--no-switch]
 """
 
 from __future__ import annotations
@@ -73,10 +73,14 @@ def worker_main(
     parser = argparse.ArgumentParser(prog=f"{settings.service}-worker")
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="apply events to a projection (the default)")
-    run.add_argument("projection", nargs="?", default=next(iter(definitions)), choices=list(definitions))
+    run.add_argument(
+        "projection", nargs="?", default=next(iter(definitions)), choices=list(definitions)
+    )
     rebuild = commands.add_parser("rebuild", help="replay the topics into a new generation")
     rebuild.add_argument("projection", choices=list(definitions))
-    rebuild.add_argument("--no-switch", action="store_true", help="build it but keep the old one active")
+    rebuild.add_argument(
+        "--no-switch", action="store_true", help="build it but keep the old one active"
+    )
     args = parser.parse_args(argv)
     configure_logging(settings.service, settings.region, settings.log_level, json=settings.log_json)
     failpoints.configure(settings.failpoints)

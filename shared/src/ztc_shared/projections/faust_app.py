@@ -76,7 +76,8 @@ def build_projection_app(
 
     @app.agent(topic, name=f"{service}.{definition.name}.projector")
     async def project(stream: faust.StreamT[Any]) -> None:
-        async for events in stream.noack_take(batch_size, within=batch_within):
+        # noack_take: we acknowledge each batch ourselves, after it is written.
+        async for events in stream.noack_take(batch_size, within=batch_within):  # type: ignore[attr-defined]
             messages = [
                 Message(
                     topic=event.message.topic,
@@ -94,7 +95,7 @@ def build_projection_app(
             for event in events:
                 await stream.ack(event)
 
-    @app.task
+    @app.task  # type: ignore[untyped-decorator]
     async def started() -> None:
         if on_start is not None:
             on_start()
@@ -106,7 +107,7 @@ def build_projection_app(
             collection=generation.collection,
         )
 
-    @app.timer(interval=watch_interval)
+    @app.timer(interval=watch_interval)  # type: ignore[untyped-decorator]
     async def watch_generation() -> None:
         if "catalog_client" not in state:
             state["catalog_client"] = make_client(mongodb_uri)

@@ -96,7 +96,9 @@ class BatchProcessor:
 
     async def process(self, messages: Sequence[Message]) -> BatchOutcome:
         started = time.perf_counter()
-        outcome = await self._until_done(lambda: self._runner.handle(messages), "apply")
+        outcome: BatchOutcome = await self._until_done(
+            lambda: self._runner.handle(messages), "apply"
+        )
         if outcome.dead_letters:
             letters = outcome.dead_letters
             await self._until_done(lambda: self._dead_letters.send(letters), "dead_letter")
@@ -125,7 +127,10 @@ class BatchProcessor:
         assert self._status is not None
         update: dict[str, Any] = {
             "$set": {"generation": self._generation, "applied_at": now},
-            "$inc": {"applied_total": outcome.applied, "dead_letters_total": len(outcome.dead_letters)},
+            "$inc": {
+                "applied_total": outcome.applied,
+                "dead_letters_total": len(outcome.dead_letters),
+            },
         }
         if outcome.latest_event_at is not None:
             update["$set"]["last_event_at"] = outcome.latest_event_at
@@ -140,6 +145,8 @@ class BatchProcessor:
                 raise
             except Exception:
                 # The database or the broker is unavailable: nothing is acknowledged, try again.
-                log.exception("projection.retry", projection=self._runner.name, step=what, delay=delay)
+                log.exception(
+                    "projection.retry", projection=self._runner.name, step=what, delay=delay
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._max_backoff)

@@ -80,16 +80,18 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
             if self.port is not None:
                 try:
                     if httpx.get(f"{self.url}/readyz", timeout=2.0).status_code == 200:
                         return self
                 except httpx.HTTPError:
                     pass
-            elif self.ready_marker is not None and self.ready_marker in self.log_since_start():
-                return self
-            elif self.port is None and self.ready_marker is None:
+            elif (
+                self.ready_marker is not None and self.ready_marker in self.log_since_start()
+            ) or (self.port is None and self.ready_marker is None):
                 return self
             time.sleep(0.2)
         raise TimeoutError(f"{self.name} not ready after {timeout}s:\n{self.log_tail()}")

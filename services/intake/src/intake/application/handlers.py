@@ -7,12 +7,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from intake.domain.achievement import Achievement
+from intake.domain.commands import DraftAchievement, SubmitAchievement
 from ztc_shared.application import CommandContext, CommandResult, execute
 from ztc_shared.clock import Clock
 from ztc_shared.eventstore import EventStore
-
-from intake.domain.achievement import Achievement
-from intake.domain.commands import DraftAchievement, SubmitAchievement
 
 
 @dataclass(frozen=True)

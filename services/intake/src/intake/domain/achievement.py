@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from intake.domain.commands import DraftAchievement, SubmitAchievement
 from ztc_shared.contracts.intake import ACHIEVEMENT, AchievementDrafted, AchievementSubmitted
 from ztc_shared.contracts.taxonomy import is_sub_field_of
 from ztc_shared.domain import Aggregate, DomainError, StateConflict
-
-from intake.domain.commands import DraftAchievement, SubmitAchievement
 
 
 class AchievementStatus(StrEnum):

@@ -34,4 +34,6 @@ class SubmitAchievement(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    call_id: str | None = Field(default=None, max_length=64, description="所响应的征集 Call answered")
+    call_id: str | None = Field(
+        default=None, max_length=64, description="所响应的征集 Call answered"
+    )

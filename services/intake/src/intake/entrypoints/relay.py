@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ztc_shared.relay.service import main as serve
-
 from intake.config import IntakeSettings
+from ztc_shared.relay.service import main as serve
 
 
 def main() -> None:

@@ -10,16 +10,17 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ztc_shared.projections import MongoProjectionCatalog
-
 from screening.application.library import LIBRARY
+from ztc_shared.projections import MongoProjectionCatalog
 
 VISIBLE = ["submitted"]  # drafts stay with their holders until submitted
 _PRIVATE = {"_versions": 0}
 
 
 class LibraryQueries:
-    def __init__(self, database: AsyncDatabase[dict[str, Any]], catalog: MongoProjectionCatalog) -> None:
+    def __init__(
+        self, database: AsyncDatabase[dict[str, Any]], catalog: MongoProjectionCatalog
+    ) -> None:
         self._database = database
         self._catalog = catalog
 
@@ -36,10 +37,10 @@ class LibraryQueries:
         return document
 
     async def wait_for(
-        self, achievement_id: str, min_version: int, timeout: float, interval: float = 0.01
+        self, achievement_id: str, min_version: int, wait: float, interval: float = 0.01
     ) -> tuple[dict[str, Any] | None, bool]:
         """Read-your-own-write: poll until the entry has applied ``min_version`` or time runs out."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + wait
         while True:
             document = await self.get(achievement_id)
             if document is not None and document.get("stream_version", 0) >= min_version:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ztc_shared.relay.service import main as serve
-
 from screening.config import ScreeningSettings
+from ztc_shared.relay.service import main as serve
 
 
 def main() -> None:

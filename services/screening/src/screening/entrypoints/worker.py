@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from ztc_shared.projections.cli import worker_main
-
 from screening.bootstrap import projection_definitions
 from screening.config import ScreeningSettings
+from ztc_shared.projections.cli import worker_main
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from intake.bootstrap import Intake
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
 from ztc_shared.web import CommandContextFor, require_roles
-
-from intake.bootstrap import Intake
 
 SUBMITTERS = (Role.HOLDER, Role.SUPPORT_ORG)
 READERS = (Role.HOLDER, Role.SUPPORT_ORG, Role.PROVINCE, Role.HOST, Role.TORCH_CENTER)

@@ -8,16 +8,15 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from intake.bootstrap import bootstrap
+from intake.config import IntakeSettings
+from intake.entrypoints.api.routes import achievements
 from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.mongo import make_client
 from ztc_shared.observability import metrics
 from ztc_shared.observability.logging import configure_logging
 from ztc_shared.observability.probes import KafkaProbe, mongo_ready
 from ztc_shared.web import ReadinessCheck, create_app
-
-from intake.bootstrap import bootstrap
-from intake.config import IntakeSettings
-from intake.entrypoints.api.routes import achievements
 
 DESCRIPTION = """科技成果直通车 · 成果征集与入库（intake）
 

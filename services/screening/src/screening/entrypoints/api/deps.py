@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from screening.adapters.library_queries import LibraryQueries
 from ztc_shared.auth import Principal, Role
 from ztc_shared.web import require_roles
-
-from screening.adapters.library_queries import LibraryQueries
 
 LIBRARY_READERS = (
     Role.SUPPORT_ORG,

@@ -8,6 +8,9 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from screening.bootstrap import library_queries, projection_definitions
+from screening.config import ScreeningSettings
+from screening.entrypoints.api.routes import library
 from ztc_shared.mongo import make_client
 from ztc_shared.observability import metrics
 from ztc_shared.observability.logging import configure_logging
@@ -15,10 +18,6 @@ from ztc_shared.observability.probes import KafkaProbe, mongo_ready
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.projections.processing import STATUS
 from ztc_shared.web import ReadinessCheck, create_app
-
-from screening.bootstrap import library_queries, projection_definitions
-from screening.config import ScreeningSettings
-from screening.entrypoints.api.routes import library
 
 DESCRIPTION = """科技成果直通车 · 项目筛选（screening）
 

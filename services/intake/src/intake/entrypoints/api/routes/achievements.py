@@ -7,12 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Body, Response, status
 from pydantic import BaseModel
 
+from intake.domain.commands import DraftAchievement, SubmitAchievement
+from intake.entrypoints.api.deps import IntakeDep, Reader, SubmitterContext
 from ztc_shared.contracts.intake import AchievementDrafted
 from ztc_shared.domain import NotFound
 from ztc_shared.events import EVENTS
-
-from intake.domain.commands import DraftAchievement, SubmitAchievement
-from intake.entrypoints.api.deps import IntakeDep, Reader, SubmitterContext
 
 router = APIRouter(prefix="/achievements", tags=["achievements 科技成果"])
 

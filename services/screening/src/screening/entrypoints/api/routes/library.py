@@ -10,11 +10,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from screening.entrypoints.api.deps import LibraryDep, LibraryReader
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.domain import NotFound
 from ztc_shared.web.errors import error_body
-
-from screening.entrypoints.api.deps import LibraryDep, LibraryReader
 
 router = APIRouter(prefix="/library", tags=["library 项目库"])
 

@@ -1,0 +1,1 @@
+"""Benchmarks on the real local stack: ``python -m benchmarks.pipeline`` (``make bench``)."""
