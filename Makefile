@@ -10,9 +10,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python ## one venv, every package editable, pinned by constraints.txt
+STAMP  := $(VENV)/.installed
+
+# Reinstall only when the pins or a package's declaration change.
+$(STAMP): $(BIN)/python constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) \
 		pytest pytest-asyncio ruff mypy
+	touch $@
+
+install: $(STAMP) ## one venv, every package editable, pinned by constraints.txt
 
 run: install ## start the stack and every service, load demo data, print the URLs (Ctrl-C stops)
 	$(BIN)/python -m ztc_shared.devserver
