@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify
 
-.PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean
+.PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,16 @@ bench: install ## the pipeline benchmark; figures go to docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Kubernetes: render every overlay of deploy/k8s with kustomize (installed with Go into .stack/bin
+# when missing or of another version) and fail on the first error. No schema validation yet.
+KUSTOMIZE_VERSION ?= v5.8.1
+KUSTOMIZE := $(CURDIR)/.stack/bin/kustomize
+
+k8s-render: ## render each deploy/k8s overlay with kustomize, print resource counts, fail on error
+	@test "$$($(KUSTOMIZE) version 2>/dev/null)" = "$(KUSTOMIZE_VERSION)" || \
+		GOBIN=$(CURDIR)/.stack/bin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	@for overlay in deploy/k8s/overlays/*/; do \
+		rendered=$$($(KUSTOMIZE) build $$overlay) || { echo "kustomize build $$overlay failed"; exit 1; }; \
+		echo "$$overlay: $$(printf '%s\n' "$$rendered" | grep -c '^kind:') resources ($(KUSTOMIZE_VERSION))"; \
+	done
