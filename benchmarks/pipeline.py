@@ -37,7 +37,7 @@ import platform
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +47,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import InsertOne, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from intake.bootstrap import Intake, bootstrap
 from intake.config import IntakeSettings
@@ -75,6 +76,8 @@ WORKER_READY = "projection.worker_started"
 # FerretDB 1.24 (SQLite) deadlocks an update command that replaces 100 or more existing
 # documents (each matched row keeps a pooled connection until the command ends; the pool has 100).
 FERRETDB_SAFE_REPLACES = 99
+# A database wedged that way must fail the phase, not hang the benchmark.
+SOCKET_TIMEOUT_MS = 60_000
 
 _STARTED = time.perf_counter()
 
@@ -365,10 +368,10 @@ class Deployment:
     def profile(self) -> dict[str, float]:
         """How the relay and the worker spent the phase: batches, their sizes and times."""
         figures: dict[str, float] = {}
-        relay = next(p for p in self.processes if p.name == "intake-relay")
+        relay = next((p for p in self.processes if p.name == "intake-relay"), None)
         stamps: list[float] = []
         commits: list[int] = []
-        for line in relay.log_since_start().splitlines():
+        for line in relay.log_since_start().splitlines() if relay else []:
             try:
                 record = json.loads(line)
             except ValueError:
@@ -492,6 +495,7 @@ class Throughput:
     dead_letters: int = 0
     complete: bool = False
     profile: dict[str, float] = field(default_factory=dict)
+    error: str = ""
 
     @property
     def kafka_rate(self) -> float:
@@ -533,7 +537,7 @@ async def throughput_baseline(options: Options, deployment: Deployment, result: 
         f"  raw aiokafka produce→consume: {result.kafka_seconds:.2f} s "
         f"= {result.kafka_rate:,.0f} events/s"
     )
-    client = make_client(deployment.stack["MONGODB_URI"])
+    client = make_client(deployment.stack["MONGODB_URI"], socketTimeoutMS=SOCKET_TIMEOUT_MS)
     try:
         database = client[f"{deployment.database_prefix}bench_raw"]
         batches = projection_writes(envelopes, options.projection_batch_size)
@@ -550,7 +554,7 @@ async def throughput_baseline(options: Options, deployment: Deployment, result: 
 
 async def throughput_pipeline(options: Options, deployment: Deployment, result: Throughput) -> None:
     settings = deployment.intake_settings()
-    client = make_client(settings.mongodb_uri)
+    client = make_client(settings.mongodb_uri, socketTimeoutMS=SOCKET_TIMEOUT_MS)
     try:
         intake_db = client[settings.database]
         screening_db = client[deployment.screening_database]
@@ -642,11 +646,12 @@ class Latency:
     max: float = math.nan
     mean_reads: float = math.nan
     profile: dict[str, float] = field(default_factory=dict)
+    error: str = ""
 
 
 async def latency_phase(options: Options, deployment: Deployment, result: Latency) -> None:
     settings = deployment.intake_settings()
-    client = make_client(settings.mongodb_uri)
+    client = make_client(settings.mongodb_uri, socketTimeoutMS=SOCKET_TIMEOUT_MS)
     try:
         intake_db = client[settings.database]
         screening_db = client[deployment.screening_database]
@@ -835,8 +840,7 @@ class Options:
     drain: float
     wait_ms: int
     setup_timeout: float
-    latency_env: dict[str, str]
-    extra_env: dict[str, str]
+    service_env: dict[str, str]
     skip_throughput: bool
     skip_latency: bool
 
@@ -888,6 +892,8 @@ def table(info: dict[str, str], options: Options, a: Throughput | None, b: Laten
             f"| ratio pipeline / baseline | {a.ratio:.3f} | ≥ 0.5 |",
             f"| (a) where the time went | {_profile_line(a.profile)} | |",
         ]
+        if a.error:
+            lines.append(f"| (a) FAILED | {a.error} | |")
     if b is not None:
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(b.errors.items())) or "none"
         lines += [
@@ -901,6 +907,8 @@ def table(info: dict[str, str], options: Options, a: Throughput | None, b: Laten
             f"| latency: failures | {errors} | |",
             f"| (b) where the time went | {_profile_line(b.profile)} | |",
         ]
+        if b.error:
+            lines.append(f"| (b) FAILED | {b.error} | |")
     return "\n".join(lines)
 
 
@@ -950,35 +958,49 @@ def parse(argv: Sequence[str] | None) -> Options:
         help="a setting for every service process, e.g. RELAY_POLL_MS=5 (repeatable)",
     )
     parser.add_argument(
-        "--latency-projection-batch",
+        "--projection-batch",
         type=int,
         default=FERRETDB_SAFE_REPLACES,
-        help="PROJECTION_BATCH_SIZE in (b): at most this many replaces per bulk_write "
-        "(FerretDB 1.24 deadlocks at 100); 0 keeps the service default",
+        help="PROJECTION_BATCH_SIZE of the worker (and the baseline's batches): FerretDB 1.24 "
+        "deadlocks a bulk_write that replaces 100 or more existing documents, so 99 by "
+        "default; 0 keeps the service default (500)",
     )
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     args = parser.parse_args(argv)
-    extra = _env_pairs(args.env)
-    latency_env = dict(extra)
-    if args.latency_projection_batch:
-        latency_env.setdefault("PROJECTION_BATCH_SIZE", str(args.latency_projection_batch))
+    service_env = _env_pairs(args.env)
+    if args.projection_batch:
+        service_env.setdefault("PROJECTION_BATCH_SIZE", str(args.projection_batch))
     return Options(
         events=args.events - args.events % 2,
         concurrency=args.concurrency,
         partitions=args.partitions,
-        projection_batch_size=int(extra.get("PROJECTION_BATCH_SIZE", "500")),
+        projection_batch_size=int(service_env.get("PROJECTION_BATCH_SIZE", "500")),
         throughput_timeout=args.throughput_timeout,
         rate=args.rate,
         duration=args.duration,
         drain=args.drain,
         wait_ms=args.wait_ms,
         setup_timeout=args.setup_timeout,
-        latency_env=latency_env,
-        extra_env=extra,
+        service_env=service_env,
         skip_throughput=args.skip_throughput,
         skip_latency=args.skip_latency,
     )
+
+
+def run_phase(name: str, phase: Callable[[], Coroutine[Any, Any, None]], limit_s: float) -> str:
+    """Run one phase on its own event loop; a failure or a stall becomes a line in the report."""
+
+    async def bounded() -> None:
+        await asyncio.wait_for(phase(), limit_s)
+
+    try:
+        asyncio.run(bounded())
+    except (TimeoutError, PyMongoError, RuntimeError, httpx.HTTPError, OSError) as error:
+        reason = f"{type(error).__name__}: {str(error)[:300]}"
+        say(f"{name} FAILED: {reason}")
+        return reason
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1000,31 +1022,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     latency: Latency | None = None
     if not options.skip_throughput:
         throughput = Throughput(events=options.events)
-        deployment = Deployment(f"{run_id}t", stack, out, options.partitions, options.extra_env)
-        asyncio.run(throughput_baseline(options, deployment, throughput))
+        deployment = Deployment(f"{run_id}t", stack, out, options.partitions, options.service_env)
+        a = throughput
+        a.error = run_phase(
+            "(a) baseline", lambda: throughput_baseline(options, deployment, a), 300
+        )
         say("(a) pipeline: starting intake's relay and screening's worker")
-        deployment.start(apis=False)
         try:
-            asyncio.run(throughput_pipeline(options, deployment, throughput))
-            throughput.profile = deployment.profile()
+            deployment.start(apis=False)
+            a.error = a.error or run_phase(
+                "(a) pipeline",
+                lambda: throughput_pipeline(options, deployment, a),
+                options.throughput_timeout + 120,
+            )
+            a.profile = deployment.profile()
         finally:
             deployment.stop()
-        say(f"(a) profile: {_profile_line(throughput.profile)}")
+        say(f"(a) profile: {_profile_line(a.profile)}")
         say(
-            f"(a) pipeline {throughput.pipeline_rate:,.1f} events/s vs baseline "
-            f"{throughput.baseline_rate:,.0f} events/s: ratio {throughput.ratio:.3f}"
+            f"(a) pipeline {a.pipeline_rate:,.1f} events/s vs baseline "
+            f"{a.baseline_rate:,.0f} events/s: ratio {a.ratio:.3f}"
         )
     if not options.skip_latency:
         latency = Latency(rate=options.rate, duration=options.duration)
-        deployment = Deployment(f"{run_id}l", stack, out, options.partitions, options.latency_env)
+        deployment = Deployment(f"{run_id}l", stack, out, options.partitions, options.service_env)
+        b = latency
         say("(b) latency: starting relay, worker and both APIs")
-        deployment.start(apis=True)
         try:
-            asyncio.run(latency_phase(options, deployment, latency))
-            latency.profile = deployment.profile()
+            deployment.start(apis=True)
+            b.error = run_phase(
+                "(b) latency",
+                lambda: latency_phase(options, deployment, b),
+                options.setup_timeout + options.duration + options.drain + 120,
+            )
+            b.profile = deployment.profile()
         finally:
             deployment.stop()
-        say(f"(b) profile: {_profile_line(latency.profile)}")
+        say(f"(b) profile: {_profile_line(b.profile)}")
     report = table(info, options, throughput, latency)
     print("\n" + report, flush=True)
     out.mkdir(parents=True, exist_ok=True)

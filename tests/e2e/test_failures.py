@@ -174,6 +174,17 @@ async def test_a_rebuild_from_the_start_equals_the_live_projection_and_takes_ove
 
         await eventually(caught_up, 60, "the live projection")
 
+        # A first attempt that is not switched in leaves its group's offsets behind; the next
+        # attempt must still replay from offset 0.
+        trial = subprocess.run(
+            [sys.executable, "-m", WORKERS["screening"], "rebuild", "library", "--no-switch"],
+            env={**live_worker.env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert "not switched" in trial.stdout
         rebuilt = subprocess.run(
             [sys.executable, "-m", WORKERS["screening"], "rebuild", "library"],
             env={**live_worker.env},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -42,6 +44,10 @@ class ServiceSettings(BaseSettings):
     relay_poll_ms: int = Field(default=20, ge=1)
     relay_lease_seconds: int = Field(default=10, ge=1)
     projection_batch_size: int = Field(default=500, ge=1)
+    worker_data_dir: str = Field(
+        default_factory=lambda: str(Path(tempfile.gettempdir()) / "ztc-faust"),
+        description="where faust keeps its per-group data directory",
+    )
     projection_batch_within_ms: int = Field(default=20, ge=1)
 
     failpoints: str = Field(default="", validation_alias="ZTC_FAILPOINTS")

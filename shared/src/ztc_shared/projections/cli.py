@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 from collections.abc import Mapping
 
 from prometheus_client import start_http_server
@@ -99,6 +100,8 @@ def worker_main(
     definition = definitions[getattr(args, "projection", None) or next(iter(definitions))]
     generation = asyncio.run(_prepare(settings, definition))
     start_http_server(settings.worker_metrics_port, addr=settings.host)
+    data_dir = Path(settings.worker_data_dir) / generation.group_id
+    data_dir.mkdir(parents=True, exist_ok=True)
     app = build_projection_app(
         service=settings.service,
         definition=definition,
@@ -107,6 +110,7 @@ def worker_main(
         mongodb_uri=settings.mongodb_uri,
         database=settings.database,
         group_prefix=settings.topic_prefix,
+        data_dir=str(data_dir),
         batch_size=settings.projection_batch_size,
         batch_within=settings.projection_batch_within_ms / 1000,
         on_start=lambda: configure_logging(

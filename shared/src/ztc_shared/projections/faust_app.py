@@ -38,9 +38,11 @@ def build_projection_app(
     batch_within: float = 0.02,
     watch_interval: float = 2.0,
     on_start: Callable[[], None] | None = None,
+    data_dir: str | None = None,
 ) -> faust.App:
     app = faust.App(
         generation.group_id,
+        datadir=data_dir or f"{generation.group_id}-data",
         broker=f"kafka://{bootstrap_servers}",
         key_serializer="raw",
         value_serializer="raw",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
@@ -49,7 +50,10 @@ async def rebuild_projection(
     started = time.perf_counter()
     catalog = MongoProjectionCatalog(database, service, group_prefix)
     current = await catalog.active(definition.name)
-    new = Generation.of(service, definition.name, current.number + 1, group_prefix)
+    planned = Generation.of(service, definition.name, current.number + 1, group_prefix)
+    # A group of its own for every attempt: an interrupted or unswitched earlier attempt left
+    # committed offsets in the planned group, and this replay must start at offset 0.
+    new = replace(planned, group_id=f"{planned.group_id}-{uuid.uuid4().hex[:8]}")
     await database.drop_collection(new.collection)  # leftovers of an interrupted rebuild
     store = MongoProjectionStore(database[new.collection])
     for field, direction in definition.indexes:
