@@ -2,10 +2,13 @@
 
 from typing import Any
 
+import pytest
+
 from ztc_shared.contracts.intake import AchievementSubmitted
 from ztc_shared.events import EventEnvelope, encode_event
 from ztc_shared.projections import InMemoryProjectionStore, Message, ProjectionRunner
 from ztc_shared.testing.eventstore_contract import drafted, envelopes
+from ztc_shared.testing.projection_store_contract import ProjectionStoreContract
 
 
 class CountingProjector:
@@ -87,3 +90,9 @@ async def test_ignored_events_are_skipped() -> None:
     outcome = await runner(store).handle(messages(ignored))
     assert (outcome.applied, outcome.skipped) == (0, 1)
     assert store.documents == {}
+
+
+class TestInMemoryProjectionStore(ProjectionStoreContract):
+    @pytest.fixture
+    def projection_store(self) -> InMemoryProjectionStore:
+        return InMemoryProjectionStore()

@@ -19,9 +19,20 @@ from pymongo.asynchronous.collection import AsyncCollection
 from ztc_shared.mongo.portable import ensure_portable
 
 
+# FerretDB 1.24 (SQLite) wedges an update command that replaces 100 or more existing documents:
+# every matched document holds a pooled connection until the command ends, and the pool has 100.
+MAX_REPLACES_PER_COMMAND = 99
+
+
 class MongoProjectionStore:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        collection: AsyncCollection[dict[str, Any]],
+        *,
+        max_per_command: int = MAX_REPLACES_PER_COMMAND,
+    ) -> None:
         self.collection = collection
+        self._max_per_command = max_per_command
 
     async def load(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         documents = await asyncio.gather(*(self.collection.find_one({"_id": i}) for i in ids))
@@ -32,8 +43,9 @@ class MongoProjectionStore:
         for document_id, document in documents.items():
             ensure_portable(document)
             operations.append(ReplaceOne({"_id": document_id}, document, upsert=True))
-        if operations:
-            await self.collection.bulk_write(operations, ordered=False)
+        for start in range(0, len(operations), self._max_per_command):
+            chunk = operations[start : start + self._max_per_command]
+            await self.collection.bulk_write(chunk, ordered=False)
 
 
 class InMemoryProjectionStore:
