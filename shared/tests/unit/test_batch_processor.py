@@ -3,12 +3,11 @@
 from collections.abc import Sequence
 from typing import Any
 
+from screening.application.library import LibraryProjector
 from ztc_shared.events import encode_event
 from ztc_shared.projections import InMemoryProjectionStore, Message, ProjectionRunner
 from ztc_shared.projections.processing import BatchProcessor, CollectingDeadLetterSink
 from ztc_shared.testing.eventstore_contract import drafted, envelopes
-
-from screening.application.library import LibraryProjector
 
 
 class FlakyStore(InMemoryProjectionStore):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 
 from prometheus_client import start_http_server
 

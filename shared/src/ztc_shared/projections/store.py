@@ -18,7 +18,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from ztc_shared.mongo.portable import ensure_portable
 
-
 # FerretDB 1.24 (SQLite) wedges an update command that replaces 100 or more existing documents:
 # every matched document holds a pooled connection until the command ends, and the pool has 100.
 MAX_REPLACES_PER_COMMAND = 99
