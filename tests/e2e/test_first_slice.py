@@ -205,3 +205,16 @@ async def test_an_unreadable_message_goes_to_the_dlq_and_the_next_is_applied(
     assert headers["dlq_reason"].decode().startswith("undecodable")
     assert headers["dlq_source_topic"].decode() == topic
     assert letters[0].value == b"\x00not an event{"
+
+
+def test_health_readiness_and_pipeline_metrics_are_served(running_slice: Slice) -> None:
+    with httpx.Client(timeout=10) as client:
+        for base in (running_slice.intake, running_slice.screening):
+            assert client.get(f"{base}/healthz").json()["status"] == "ok"
+            ready = client.get(f"{base}/readyz").json()
+            assert ready == {"status": "ready", "checks": {"mongodb": "ok", "kafka": "ok"}}
+        intake_metrics = client.get(f"{running_slice.intake}/metrics").text
+        assert 'ztc_relay_backlog_commits{service="intake"}' in intake_metrics
+        screening_metrics = client.get(f"{running_slice.screening}/metrics").text
+        assert "ztc_consumer_lag_messages{group=" in screening_metrics
+        assert 'ztc_projection_lag_seconds{projection="library"}' in screening_metrics
