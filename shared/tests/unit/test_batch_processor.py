@@ -17,11 +17,11 @@ class FlakyStore(InMemoryProjectionStore):
         super().__init__()
         self.failures = failures
 
-    async def write(self, documents: dict[str, dict[str, Any]]) -> None:
+    async def write(self, documents: dict[str, dict[str, Any]], new: set[str]) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("database unreachable")
-        await super().write(documents)
+        await super().write(documents, new)
 
 
 def batch(*values: bytes) -> Sequence[Message]:

@@ -191,6 +191,9 @@ class MongoEventStore:
     async def _predecessor_out(self, commit: Commit, chosen: set[str]) -> bool:
         if commit.first_version == 1:
             return True
+        likely = commit_id(commit.stream_id, commit.first_version - 1)
+        if likely in chosen or likely in self._published:
+            return True  # the usual case, answered without a round trip
         previous = await self._previous_commit_id(commit)
         if previous in chosen or previous in self._published:
             return True

@@ -67,8 +67,9 @@ class Projector(Protocol):
 class ProjectionStore(Protocol):
     async def load(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
 
-    async def write(self, documents: dict[str, dict[str, Any]]) -> None:
-        """Store the documents whole, in one round trip where the store can."""
+    async def write(self, documents: dict[str, dict[str, Any]], new: set[str]) -> None:
+        """Store the documents whole, in as few round trips as the store can; ``new`` names those
+        that ``load`` did not find (inserted rather than replaced)."""
         ...
 
 
@@ -138,5 +139,5 @@ class ProjectionRunner:
             changed[document_id] = new
             outcome.applied += 1
         if changed:
-            await self._store.write(changed)
+            await self._store.write(changed, {i for i in changed if i not in current})
         return outcome

@@ -15,6 +15,7 @@ from typing import Any
 
 from pymongo import ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from ztc_shared.mongo.portable import ensure_portable
 
@@ -37,13 +38,27 @@ class MongoProjectionStore:
         documents = await asyncio.gather(*(self.collection.find_one({"_id": i}) for i in ids))
         return {doc["_id"]: doc for doc in documents if doc is not None}
 
-    async def write(self, documents: dict[str, dict[str, Any]]) -> None:
-        operations: list[ReplaceOne[dict[str, Any]]] = []
-        for document_id, document in documents.items():
+    async def write(self, documents: dict[str, dict[str, Any]], new: set[str]) -> None:
+        for document in documents.values():
             ensure_portable(document)
-            operations.append(ReplaceOne({"_id": document_id}, document, upsert=True))
-        for start in range(0, len(operations), self._max_per_command):
-            chunk = operations[start : start + self._max_per_command]
+        inserts = [documents[i] for i in documents if i in new]
+        replaces = [
+            ReplaceOne({"_id": i}, d, upsert=True) for i, d in documents.items() if i not in new
+        ]
+        if inserts:
+            # One insert command for the new documents instead of an upsert (a lookup and a write)
+            # each. Should one exist after all, it is replaced like the others.
+            try:
+                await self.collection.insert_many(inserts, ordered=False)
+            except BulkWriteError as error:
+                failed = error.details.get("writeErrors", [])
+                if any(e.get("code") != 11000 for e in failed):
+                    raise
+                for e in failed:
+                    document = inserts[e["index"]]
+                    replaces.append(ReplaceOne({"_id": document["_id"]}, document, upsert=True))
+        for start in range(0, len(replaces), self._max_per_command):
+            chunk = replaces[start : start + self._max_per_command]
             await self.collection.bulk_write(chunk, ordered=False)
 
 
@@ -55,7 +70,7 @@ class InMemoryProjectionStore:
     async def load(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return {i: copy.deepcopy(self.documents[i]) for i in ids if i in self.documents}
 
-    async def write(self, documents: dict[str, dict[str, Any]]) -> None:
+    async def write(self, documents: dict[str, dict[str, Any]], new: set[str]) -> None:
         self.writes += 1
         for document_id, document in documents.items():
             self.documents[document_id] = copy.deepcopy(document)
