@@ -49,12 +49,6 @@ class EventRegistry:
         except KeyError:
             raise UnknownEventType(event_type) from None
 
-    def knows(self, event_type: str) -> bool:
-        return event_type in self._models
-
-    def event_types(self) -> list[str]:
-        return sorted(self._models)
-
     def upcast(self, envelope: EventEnvelope) -> EventEnvelope:
         """Bring an envelope's payload up to the current version of its model."""
         if envelope.event_type not in self._models:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
-
 
 class NotPortable(ValueError):
     """A document uses something outside the MongoDB/FerretDB common subset."""
@@ -33,11 +31,3 @@ def ensure_portable(document: Any, path: str = "") -> None:
             ensure_portable(item, f"{path}[{index}]")
     elif isinstance(document, float) and not math.isfinite(document):
         raise NotPortable(f"{path}: NaN and Infinity are not portable")
-
-
-def is_duplicate_key(error: PyMongoError) -> bool:
-    if isinstance(error, DuplicateKeyError):
-        return True
-    if isinstance(error, BulkWriteError):
-        return any(e.get("code") == 11000 for e in error.details.get("writeErrors", []))
-    return getattr(error, "code", None) == 11000

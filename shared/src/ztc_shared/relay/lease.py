@@ -68,9 +68,6 @@ class MongoLease:
         self._renew_after = None
         await self._collection.delete_one({"_id": self._name, "owner": self.owner})
 
-    async def holder(self) -> dict[str, Any] | None:
-        return await self._collection.find_one({"_id": self._name})
-
 
 class InMemoryLease:
     """Several ``InMemoryLease`` objects sharing one ``state`` dict behave like one lease document."""
