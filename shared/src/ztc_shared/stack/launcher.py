@@ -294,19 +294,7 @@ def _wait_existing(settings: StackSettings, reuse: list[ComponentRecord], adopt:
     """Wait for recorded processes; accept a foreign server only when it is healthy already."""
 
     async def run() -> None:
-        waits = [
-            _wait_healthy(
-                record.name,
-                record.endpoint,
-                timeout_s=settings.stack_startup_timeout_s,
-                pid=record.pid,
-                stack_dir=settings.stack_dir,
-                port=record.port,
-                log_file=Path(record.log_file),
-            )
-            for record in reuse
-        ]
-        await asyncio.gather(*waits)
+        await _wait_records(settings, reuse)
         for name in adopt:
             endpoint = _local_endpoint(name, settings)
             error = await _probe(_checker(name), endpoint, STATUS_CHECK_TIMEOUT_S)
@@ -346,7 +334,8 @@ def _prepare(
             future.result()
 
 
-async def _wait_started(settings: StackSettings, records: list[ComponentRecord]) -> None:
+async def _wait_records(settings: StackSettings, records: list[ComponentRecord]) -> None:
+    """Until every recorded process answers as healthy (or fails with its log's tail)."""
     await asyncio.gather(
         *(
             _wait_healthy(
@@ -361,6 +350,10 @@ async def _wait_started(settings: StackSettings, records: list[ComponentRecord])
             for record in records
         )
     )
+
+
+async def _wait_started(settings: StackSettings, records: list[ComponentRecord]) -> None:
+    await _wait_records(settings, records)
     for record in records:
         if record.name == KAFKA:
             try:
