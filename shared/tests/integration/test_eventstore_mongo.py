@@ -7,7 +7,13 @@ from pymongo import AsyncMongoClient
 
 from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.mongo import NotPortable
-from ztc_shared.testing.eventstore_contract import T0, EventStoreContract, drafted, envelopes
+from ztc_shared.testing.eventstore_contract import (
+    T0,
+    EventStoreContract,
+    append,
+    drafted,
+    envelopes,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -47,24 +53,12 @@ async def test_a_commit_whose_outbox_entry_was_lost_is_swept_back_in_order(
     from ztc_shared.contracts.intake import AchievementSubmitted
 
     stream = "swept-stream"
-    first = await store.append(
-        stream_id=stream,
-        stream_type="achievement",
-        expected_version=0,
-        events=envelopes(stream, 1, drafted()),
-        committed_at=T0,
-    )
+    first = await append(store, stream, 0, drafted())
     # A crash between the commit and its outbox entry:
     await mongo_client[f"{run_id}_eventstore_contract"]["outbox"].delete_one(
         {"_id": first.commit_id}
     )
-    second = await store.append(
-        stream_id=stream,
-        stream_type="achievement",
-        expected_version=1,
-        events=envelopes(stream, 2, AchievementSubmitted()),
-        committed_at=T0 + timedelta(seconds=1),
-    )
+    second = await append(store, stream, 1, AchievementSubmitted(), at=T0 + timedelta(seconds=1))
     pending = [c.commit_id for c in await store.unpublished(10_000) if c.stream_id == stream]
     assert pending == []  # version 2 waits for version 1: never out of order
     assert await store.sweep() >= 1

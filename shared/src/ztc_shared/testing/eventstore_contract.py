@@ -15,7 +15,7 @@ import pytest
 from ztc_shared.contracts.intake import AchievementDrafted, AchievementSubmitted, Channel
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.events import EventEnvelope, new_envelope
-from ztc_shared.eventstore import ConcurrencyConflict, EventStore
+from ztc_shared.eventstore import Commit, ConcurrencyConflict, EventStore
 
 T0 = datetime(2026, 3, 1, 8, 30, 0, 123000, tzinfo=UTC)
 
@@ -52,6 +52,19 @@ def envelopes(stream_id: str, start: int, *events: object) -> list[EventEnvelope
     ]
 
 
+async def append(
+    store: EventStore, stream: str, expected_version: int, event: object, at: datetime = T0
+) -> Commit:
+    """One event appended after ``expected_version``: the step most contract tests repeat."""
+    return await store.append(
+        stream_id=stream,
+        stream_type="achievement",
+        expected_version=expected_version,
+        events=envelopes(stream, expected_version + 1, event),
+        committed_at=at,
+    )
+
+
 class EventStoreContract:
     """Behaviour every ``EventStore`` must have."""
 
@@ -80,68 +93,25 @@ class EventStoreContract:
 
     async def test_commits_follow_each_other(self, store: EventStore) -> None:
         stream = str(uuid.uuid4())
-        await store.append(
-            stream_id=stream,
-            stream_type="achievement",
-            expected_version=0,
-            events=envelopes(stream, 1, drafted()),
-            committed_at=T0,
-        )
-        await store.append(
-            stream_id=stream,
-            stream_type="achievement",
-            expected_version=1,
-            events=envelopes(stream, 2, AchievementSubmitted()),
-            committed_at=T0 + timedelta(seconds=1),
-        )
+        await append(store, stream, 0, drafted())
+        await append(store, stream, 1, AchievementSubmitted(), at=T0 + timedelta(seconds=1))
         loaded = await store.load(stream)
         assert [e.stream_version for e in loaded.events] == [1, 2]
 
     async def test_a_second_writer_at_the_same_version_conflicts(self, store: EventStore) -> None:
         stream = str(uuid.uuid4())
-        await store.append(
-            stream_id=stream,
-            stream_type="achievement",
-            expected_version=0,
-            events=envelopes(stream, 1, drafted()),
-            committed_at=T0,
-        )
-        await store.append(
-            stream_id=stream,
-            stream_type="achievement",
-            expected_version=1,
-            events=envelopes(stream, 2, AchievementSubmitted()),
-            committed_at=T0,
-        )
+        await append(store, stream, 0, drafted())
+        await append(store, stream, 1, AchievementSubmitted())
         with pytest.raises(ConcurrencyConflict) as conflict:
-            await store.append(
-                stream_id=stream,
-                stream_type="achievement",
-                expected_version=1,
-                events=envelopes(stream, 2, AchievementSubmitted(call_id="late")),
-                committed_at=T0,
-            )
+            await append(store, stream, 1, AchievementSubmitted(call_id="late"))
         assert (conflict.value.expected_version, conflict.value.actual_version) == (1, 2)
         assert (await store.load(stream)).version == 2
 
     async def test_concurrent_writers_one_wins(self, store: EventStore) -> None:
         stream = str(uuid.uuid4())
-        await store.append(
-            stream_id=stream,
-            stream_type="achievement",
-            expected_version=0,
-            events=envelopes(stream, 1, drafted()),
-            committed_at=T0,
-        )
+        await append(store, stream, 0, drafted())
         attempts = [
-            store.append(
-                stream_id=stream,
-                stream_type="achievement",
-                expected_version=1,
-                events=envelopes(stream, 2, AchievementSubmitted(call_id=f"c{i}")),
-                committed_at=T0,
-            )
-            for i in range(5)
+            append(store, stream, 1, AchievementSubmitted(call_id=f"c{i}")) for i in range(5)
         ]
         results = await asyncio.gather(*attempts, return_exceptions=True)
         assert sum(not isinstance(r, Exception) for r in results) == 1
@@ -183,20 +153,12 @@ class EventStoreContract:
         streams = [str(uuid.uuid4()) for _ in range(3)]
         ids = []
         for index, stream in enumerate(streams):
-            commit = await store.append(
-                stream_id=stream,
-                stream_type="achievement",
-                expected_version=0,
-                events=envelopes(stream, 1, drafted()),
-                committed_at=base + timedelta(milliseconds=10 * (3 - index)),
+            commit = await append(
+                store, stream, 0, drafted(), at=base + timedelta(milliseconds=10 * (3 - index))
             )
             ids.append(commit.commit_id)
-        later = await store.append(
-            stream_id=streams[2],
-            stream_type="achievement",
-            expected_version=1,
-            events=envelopes(streams[2], 2, AchievementSubmitted()),
-            committed_at=base + timedelta(milliseconds=40),
+        later = await append(
+            store, streams[2], 1, AchievementSubmitted(), at=base + timedelta(milliseconds=40)
         )
         pending = [c for c in await store.unpublished(10_000) if c.stream_id in streams]
         assert [c.commit_id for c in pending] == [ids[2], ids[1], ids[0], later.commit_id]
