@@ -3,6 +3,11 @@
 A route builds a ``CommandContext`` and calls ``execute`` with the aggregate class and a function that
 calls one method of the aggregate. Nothing is written unless the aggregate recorded events; a retried
 command with the same ``Idempotency-Key`` returns the first result and appends nothing.
+
+A store may answer ``load`` from its cache (``LoadedStream.from_cache``), and a command that creates a
+stream under a fresh id reads nothing at all (``new_stream``). Such a state can be behind; then the
+append conflicts or the aggregate refuses, and the command runs once more on a fresh load, whose
+outcome stands.
 """
 
 from __future__ import annotations
@@ -14,10 +19,16 @@ from typing import Any, TypeVar
 
 from ztc_shared.clock import Clock
 from ztc_shared.domain.aggregate import Aggregate
-from ztc_shared.domain.errors import NotFound, StateConflict
+from ztc_shared.domain.errors import DomainError, NotFound, StateConflict
 from ztc_shared.events.envelope import EventEnvelope, new_envelope
 from ztc_shared.events.registry import EVENTS, EventRegistry
-from ztc_shared.eventstore.ports import Commit, EventStore, IdempotencyKeyReused
+from ztc_shared.eventstore.ports import (
+    Commit,
+    ConcurrencyConflict,
+    EventStore,
+    IdempotencyKeyReused,
+    LoadedStream,
+)
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -71,6 +82,7 @@ async def execute(
     command: str,
     clock: Clock,
     must_exist: bool = True,
+    new_stream: bool = False,
     registry: EventRegistry = EVENTS,
     body: Callable[[A, int], dict[str, Any]] | None = None,
 ) -> CommandResult:
@@ -78,7 +90,8 @@ async def execute(
 
     ``command`` names the command; with the actor it scopes the ``Idempotency-Key``. ``body`` builds
     the reply from the aggregate and its new version; it is stored with the commit so that a retry
-    returns exactly the first reply.
+    returns exactly the first reply. ``new_stream`` says ``stream_id`` was just made up (a fresh
+    UUID), so there is nothing to load.
     """
     idempotency = None
     if context.idempotency_key:
@@ -87,60 +100,92 @@ async def execute(
         if earlier is not None:
             return _replay(earlier, context)
 
-    loaded = await store.load(stream_id)
-    if must_exist and loaded.version == 0:
-        raise NotFound(aggregate_type.stream_type, stream_id)
-    aggregate = aggregate_type.rehydrate(stream_id, [registry.payload(e) for e in loaded.events])
-    try:
-        decide(aggregate)
-    except StateConflict as conflict:
-        conflict.actual_version = loaded.version
-        raise
-    pending = aggregate.pending_events()
-    if not pending:
-        reply = body(aggregate, loaded.version) if body else None
-        return CommandResult(
-            stream_id=stream_id,
-            stream_version=loaded.version,
-            events=(),
-            body=reply or {"id": stream_id, "stream_version": loaded.version},
-        )
-
-    now = clock.now()
-    committed_at = _truncate_ms(now)
-    if loaded.last_committed_at is not None and committed_at <= loaded.last_committed_at:
-        # Keep commit times increasing within a stream even across hosts whose clocks differ,
-        # so the relay's time order is always the stream's version order.
-        committed_at = loaded.last_committed_at + _ONE_MS
-    envelopes = [
-        new_envelope(
-            event,
-            stream_id=stream_id,
-            stream_version=loaded.version + index,
-            occurred_at=now,
-            region=context.region,
-            actor=context.actor,
-            correlation_id=context.correlation_id,
-            causation_id=context.causation_id,
-        )
-        for index, event in enumerate(pending, start=1)
-    ]
-    last_version = loaded.version + len(envelopes)
-    reply = body(aggregate, last_version) if body else None
-    commit = await store.append(
-        stream_id=stream_id,
-        stream_type=aggregate_type.stream_type,
-        expected_version=loaded.version,
-        events=envelopes,
-        committed_at=committed_at,
-        idempotency=idempotency,
-        request_fingerprint=context.request_fingerprint,
-        result=reply or {"id": stream_id, "stream_version": last_version},
+    if new_stream:
+        loaded = LoadedStream(stream_id=stream_id, from_cache=True)
+    else:
+        loaded = await store.load(stream_id)
+    attempt = _Attempt(
+        aggregate_type, context, decide, idempotency, clock, must_exist, registry, body
     )
-    if commit.events[0].event_id != envelopes[0].event_id:
-        # A concurrent retry with the same key won the race; answer with its result.
-        return _replay(commit, context)
-    return _result(commit, replayed=False)
+    try:
+        return await attempt.run(store, loaded)
+    except (ConcurrencyConflict, DomainError, NotFound):
+        if not loaded.from_cache:
+            raise
+    return await attempt.run(store, await store.load(stream_id, fresh=True))
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """Decide on a loaded state and append the outcome."""
+
+    aggregate_type: type[Aggregate]
+    context: CommandContext
+    decide: Callable[[Any], None]
+    idempotency: str | None
+    clock: Clock
+    must_exist: bool
+    registry: EventRegistry
+    body: Callable[[Any, int], dict[str, Any]] | None
+
+    async def run(self, store: EventStore, loaded: LoadedStream) -> CommandResult:
+        aggregate_type, context, body = self.aggregate_type, self.context, self.body
+        stream_id = loaded.stream_id
+        if self.must_exist and loaded.version == 0:
+            raise NotFound(aggregate_type.stream_type, stream_id)
+        aggregate = aggregate_type.rehydrate(
+            stream_id, [self.registry.payload(e) for e in loaded.events]
+        )
+        try:
+            self.decide(aggregate)
+        except StateConflict as conflict:
+            conflict.actual_version = loaded.version
+            raise
+        pending = aggregate.pending_events()
+        if not pending:
+            reply = body(aggregate, loaded.version) if body else None
+            return CommandResult(
+                stream_id=stream_id,
+                stream_version=loaded.version,
+                events=(),
+                body=reply or {"id": stream_id, "stream_version": loaded.version},
+            )
+
+        now = self.clock.now()
+        committed_at = _truncate_ms(now)
+        if loaded.last_committed_at is not None and committed_at <= loaded.last_committed_at:
+            # Keep commit times increasing within a stream even across hosts whose clocks differ,
+            # so the relay's time order is always the stream's version order.
+            committed_at = loaded.last_committed_at + _ONE_MS
+        envelopes = [
+            new_envelope(
+                event,
+                stream_id=stream_id,
+                stream_version=loaded.version + index,
+                occurred_at=now,
+                region=context.region,
+                actor=context.actor,
+                correlation_id=context.correlation_id,
+                causation_id=context.causation_id,
+            )
+            for index, event in enumerate(pending, start=1)
+        ]
+        last_version = loaded.version + len(envelopes)
+        reply = body(aggregate, last_version) if body else None
+        commit = await store.append(
+            stream_id=stream_id,
+            stream_type=aggregate_type.stream_type,
+            expected_version=loaded.version,
+            events=envelopes,
+            committed_at=committed_at,
+            idempotency=self.idempotency,
+            request_fingerprint=context.request_fingerprint,
+            result=reply or {"id": stream_id, "stream_version": last_version},
+        )
+        if commit.events[0].event_id != envelopes[0].event_id:
+            # A concurrent retry with the same key won the race; answer with its result.
+            return _replay(commit, context)
+        return _result(commit, replayed=False)
 
 
 def _replay(commit: Commit, context: CommandContext) -> CommandResult:

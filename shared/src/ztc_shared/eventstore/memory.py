@@ -19,7 +19,7 @@ class InMemoryEventStore:
         self._by_stream: dict[str, list[str]] = {}
         self._by_idempotency: dict[str, str] = {}
 
-    async def load(self, stream_id: str) -> LoadedStream:
+    async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream:
         commits = [self._commits[c] for c in self._by_stream.get(stream_id, [])]
         if not commits:
             return LoadedStream(stream_id=stream_id)

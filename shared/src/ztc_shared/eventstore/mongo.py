@@ -8,10 +8,21 @@ impossible to store twice.
 
 Everything is looked up by ``_id`` because that is what FerretDB's SQLite backend can answer without
 scanning a collection; MongoDB answers it from its primary index. Two small helper collections give
-the relay and retries the same speed: ``outbox`` (one entry per unpublished commit, written right after
-the commit) and ``idempotency`` (key → commit). Both are derived from the commits: if a crash loses an
-entry, ``sweep`` restores outbox entries from the commits, and a retry whose key is not found runs the
-command again, where the unique index stops a second commit and returns the first.
+the relay and retries the same speed: ``outbox`` (a copy of each unpublished commit, written right
+after the commit) and ``idempotency`` (key → commit). Both are derived from the commits: if a crash
+loses an entry, ``sweep`` restores outbox entries from the commits, and a retry whose key is not found
+runs the command again, where the unique index stops a second commit and returns the first.
+
+Round trips are what a busy service pays for, so:
+
+- concurrent appends share them (group commit, ``_GroupWriter``): one ``insert_many`` for the commits
+  of every command waiting, then one for their outbox entries and one for their idempotency records;
+- the store remembers the streams it loaded or appended to (``stream_cache_size``), so the next
+  command on such a stream reads nothing. A remembered state can be behind when another process
+  appended; the append at its version then collides on ``_id`` like any concurrent writer, and
+  ``execute`` runs the command again on a fresh load;
+- the relay reads commits from their outbox copies and marks a batch published with one command per
+  99 commits.
 """
 
 from __future__ import annotations
@@ -19,12 +30,15 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING
+import structlog
+from pymongo import ASCENDING, DeleteOne, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ztc_shared.events.codec import envelope_from_document, envelope_to_document
 from ztc_shared.events.envelope import EventEnvelope
@@ -32,9 +46,16 @@ from ztc_shared.events.registry import EVENTS, EventRegistry
 from ztc_shared.eventstore.ports import Commit, ConcurrencyConflict, LoadedStream
 from ztc_shared.mongo.portable import ensure_portable
 
+log = structlog.get_logger(__name__)
+
 COMMITS = "commits"
 OUTBOX = "outbox"
 IDEMPOTENCY = "idempotency"
+DUPLICATE_KEY = 11000
+# At most this many commits go into one insert; FerretDB 1.24 also wedges an update command that
+# matches 100 or more existing documents, so marks go 99 to a command.
+MAX_GROUP = 256
+MAX_UPDATES_PER_COMMAND = 99
 
 
 def commit_id(stream_id: str, first_version: int) -> str:
@@ -48,14 +69,19 @@ class MongoEventStore:
         *,
         registry: EventRegistry = EVENTS,
         published_cache_size: int = 100_000,
+        stream_cache_size: int = 10_000,
     ) -> None:
         self._commits = database[COMMITS]
         self._outbox = database[OUTBOX]
         self._idempotency = database[IDEMPOTENCY]
         self._registry = registry
+        self._writer = _GroupWriter(self._commits, self._outbox, self._idempotency)
         # Commits this process saw published: a later commit of the same stream may follow them.
         self._published: OrderedDict[str, None] = OrderedDict()
         self._published_cache_size = published_cache_size
+        # Streams this process loaded or appended to, as of then.
+        self._streams: OrderedDict[str, LoadedStream] = OrderedDict()
+        self._stream_cache_size = stream_cache_size
 
     async def ensure_indexes(self) -> None:
         await self._commits.create_index(
@@ -66,7 +92,24 @@ class MongoEventStore:
 
     # the write side
 
-    async def load(self, stream_id: str) -> LoadedStream:
+    async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream:
+        if not fresh and (cached := self._streams.get(stream_id)) is not None:
+            self._streams.move_to_end(stream_id)
+            return cached
+        loaded = await self._read_stream(stream_id)
+        if loaded.version:
+            self._remember_stream(replace(loaded, from_cache=True))
+        else:
+            self._streams.pop(stream_id, None)
+        return loaded
+
+    def _remember_stream(self, stream: LoadedStream) -> None:
+        self._streams[stream.stream_id] = stream
+        self._streams.move_to_end(stream.stream_id)
+        while len(self._streams) > self._stream_cache_size:
+            self._streams.popitem(last=False)
+
+    async def _read_stream(self, stream_id: str) -> LoadedStream:
         commits: list[Commit] = []
         version = 0
         while True:
@@ -114,27 +157,53 @@ class MongoEventStore:
             "published": False,
         }
         ensure_portable(document)
-        try:
-            await self._commits.insert_one(document)
-        except DuplicateKeyError:
+        if not await self._writer.write(document):
+            # The ``_id`` or the idempotency value is taken.
+            self._streams.pop(stream_id, None)
             if idempotency is not None:
                 stored = await self._find_by_idempotency_scan(idempotency)
                 if stored is not None:
                     return stored
-            actual = (await self.load(stream_id)).version
+            actual = (await self.load(stream_id, fresh=True)).version
             raise ConcurrencyConflict(stream_id, expected_version, actual) from None
-        await asyncio.gather(
-            self._outbox.insert_one(
-                {
-                    "_id": identifier,
-                    "committed_at": document["committed_at"],
-                    "stream_id": stream_id,
-                    "first_version": expected_version + 1,
-                }
-            ),
-            self._remember_idempotency(idempotency, identifier),
+        self._extend_cached_stream(stream_id, expected_version, events, document["committed_at"])
+        return Commit(
+            commit_id=identifier,
+            stream_id=stream_id,
+            stream_type=stream_type,
+            first_version=expected_version + 1,
+            last_version=expected_version + len(events),
+            events=tuple(events),
+            committed_at=document["committed_at"],
+            idempotency=document["idempotency"],
+            request_fingerprint=request_fingerprint,
+            result=result,
         )
-        return self._commit(document)
+
+    def _extend_cached_stream(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[EventEnvelope],
+        committed_at: datetime,
+    ) -> None:
+        cached = self._streams.get(stream_id)
+        if expected_version == 0:
+            before: list[EventEnvelope] = []
+        elif cached is not None and cached.version == expected_version:
+            before = cached.events
+        else:
+            self._streams.pop(stream_id, None)
+            return
+        self._remember_stream(
+            LoadedStream(
+                stream_id=stream_id,
+                events=[*before, *events],
+                version=expected_version + len(events),
+                last_committed_at=committed_at,
+                from_cache=True,
+            )
+        )
 
     async def _remember_idempotency(self, idempotency: str | None, identifier: str) -> None:
         if idempotency is None:
@@ -165,13 +234,20 @@ class MongoEventStore:
         entries = [entry async for entry in self._outbox.find({})]
         entries.sort(key=lambda e: (e["committed_at"], e["stream_id"], e["first_version"]))
         entries = entries[:limit]
+        # Entries written before outbox entries held the commit's events name their commit only.
         documents = await asyncio.gather(
-            *(self._commits.find_one({"_id": entry["_id"]}) for entry in entries)
+            *(
+                self._commits.find_one({"_id": entry["_id"]})
+                for entry in entries
+                if "events" not in entry
+            )
         )
+        stored = {document["_id"]: document for document in documents if document is not None}
         selected: list[Commit] = []
         chosen: set[str] = set()
         held_back: set[str] = set()
-        for entry, document in zip(entries, documents, strict=True):
+        for entry in entries:
+            document = entry if "events" in entry else stored.get(entry["_id"])
             if document is None or document.get("published"):
                 # Published before its entry was removed (a crash between the two): drop it.
                 await self._outbox.delete_one({"_id": entry["_id"]})
@@ -219,19 +295,28 @@ class MongoEventStore:
         return previous
 
     async def mark_published(self, commit_ids: Sequence[str]) -> None:
+        """Mark the commits, then remove their outbox entries, a bulk command per 99 of each.
+
+        A crash between the two leaves entries of published commits: they are published once more,
+        which consumers skip like any re-sent event.
+        """
         if not commit_ids:
             return
         now = datetime.now(UTC)
-        await asyncio.gather(
-            *(
-                self._commits.update_one(
-                    {"_id": identifier}, {"$set": {"published": True, "published_at": now}}
-                )
-                for identifier in commit_ids
+        ids = list(commit_ids)
+        for start in range(0, len(ids), MAX_UPDATES_PER_COMMAND):
+            chunk = ids[start : start + MAX_UPDATES_PER_COMMAND]
+            await self._commits.bulk_write(
+                [
+                    UpdateOne({"_id": i}, {"$set": {"published": True, "published_at": now}})
+                    for i in chunk
+                ],
+                ordered=False,
             )
-        )
-        self._remember_published(commit_ids)
-        await self._outbox.delete_many({"_id": {"$in": list(commit_ids)}})
+        self._remember_published(ids)
+        for start in range(0, len(ids), MAX_UPDATES_PER_COMMAND):
+            chunk = ids[start : start + MAX_UPDATES_PER_COMMAND]
+            await self._outbox.bulk_write([DeleteOne({"_id": i}) for i in chunk], ordered=False)
 
     def _remember_published(self, commit_ids: Sequence[str]) -> None:
         for identifier in commit_ids:
@@ -246,10 +331,7 @@ class MongoEventStore:
     async def sweep(self) -> int:
         """Restore outbox entries of unpublished commits that lost theirs in a crash."""
         restored = 0
-        cursor = self._commits.find(
-            {"published": False},
-            projection={"committed_at": 1, "stream_id": 1, "first_version": 1},
-        )
+        cursor = self._commits.find({"published": False})
         async for document in cursor:
             try:
                 await self._outbox.insert_one(document)
@@ -282,3 +364,95 @@ class MongoEventStore:
             result=document.get("result"),
             published=bool(document.get("published")),
         )
+
+
+class _GroupWriter:
+    """Appends that arrive together are written together (group commit).
+
+    The first append finds no write in flight and goes at once, so a lone command waits for nothing
+    but its own round trips. Appends that arrive while a write is in flight queue up and go in the
+    next one: one ``insert_many`` (unordered) for all their commits, then one for their outbox
+    entries and one for their idempotency records. A commit refused for a duplicate key fails only
+    its own command.
+
+    The write runs in its own task: a caller that gives up waiting (a client that went away) does not
+    cut a group in half.
+    """
+
+    def __init__(
+        self,
+        commits: AsyncCollection[dict[str, Any]],
+        outbox: AsyncCollection[dict[str, Any]],
+        idempotency: AsyncCollection[dict[str, Any]],
+        max_group: int = MAX_GROUP,
+    ) -> None:
+        self._commits = commits
+        self._outbox = outbox
+        self._idempotency = idempotency
+        self._max_group = max_group
+        self._queue: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def write(self, document: dict[str, Any]) -> bool:
+        """Store the commit document; ``False`` when a unique key refused it."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((document, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._queue:
+            group = self._queue[: self._max_group]
+            del self._queue[: self._max_group]
+            try:
+                await self._write_group(group)
+            except Exception as error:  # noqa: BLE001 - each waiting command gets it
+                for _, future in group:
+                    if not future.done():
+                        future.set_exception(error)
+
+    async def _write_group(self, group: list[tuple[dict[str, Any], asyncio.Future[bool]]]) -> None:
+        documents = [document for document, _ in group]
+        refused: dict[int, dict[str, Any]] = {}
+        try:
+            await self._commits.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            refused = {e["index"]: e for e in error.details.get("writeErrors", [])}
+        stored = [d for i, d in enumerate(documents) if i not in refused]
+        await self._write_helpers(stored)
+        for index, (_, future) in enumerate(group):
+            if future.done():
+                continue
+            failure = refused.get(index)
+            if failure is None:
+                future.set_result(True)
+            elif failure.get("code") == DUPLICATE_KEY:
+                future.set_result(False)
+            else:
+                future.set_exception(
+                    RuntimeError(f"commit not stored: {failure.get('errmsg', failure)}")
+                )
+
+    async def _write_helpers(self, stored: list[dict[str, Any]]) -> None:
+        # The commits are stored: their commands have succeeded whatever happens here. A lost
+        # outbox entry is restored by the relay's sweep, a lost idempotency record by the unique
+        # index on the commits, so a failure is logged, not raised.
+        if not stored:
+            return
+        keyed = [
+            {"_id": d["idempotency"], "commit_id": d["_id"]}
+            for d in stored
+            if not d["idempotency"].startswith("commit|")
+        ]
+        for collection, entries in ((self._outbox, stored), (self._idempotency, keyed)):
+            if not entries:
+                continue
+            try:
+                await collection.insert_many([dict(e) for e in entries], ordered=False)
+            except BulkWriteError as error:
+                failed = error.details.get("writeErrors", [])
+                if any(e.get("code") != DUPLICATE_KEY for e in failed):
+                    log.warning("eventstore.helper_write_failed", collection=collection.name)
+            except Exception:  # see above: logged, not raised
+                log.exception("eventstore.helper_write_failed", collection=collection.name)

@@ -49,10 +49,19 @@ class Commit:
 
 @dataclass(frozen=True)
 class LoadedStream:
+    """A stream as a command sees it.
+
+    ``from_cache`` says the state was not read from storage just now (a store's cache of streams
+    it appended to, or a stream the caller declared new). Such a state may be behind: an append at
+    its version then conflicts, and a command refused on it must be checked against a fresh load
+    before the refusal is believed (``execute`` does both).
+    """
+
     stream_id: str
     events: list[EventEnvelope] = field(default_factory=list)
     version: int = 0
     last_committed_at: datetime | None = None
+    from_cache: bool = False
 
 
 class EventStore(Protocol):
@@ -67,7 +76,9 @@ class EventStore(Protocol):
     stored commit, see ``append``.
     """
 
-    async def load(self, stream_id: str) -> LoadedStream: ...
+    async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream:
+        """The stream's events and version; ``fresh`` reads storage even if a cache holds it."""
+        ...
 
     async def append(
         self,
@@ -90,7 +101,9 @@ class EventStore(Protocol):
         """Commits not yet published, oldest first; within a stream always in version order."""
         ...
 
-    async def mark_published(self, commit_ids: Sequence[str]) -> None: ...
+    async def mark_published(self, commit_ids: Sequence[str]) -> None:
+        """Record that the broker acknowledged these commits; ``unpublished`` no longer lists them."""
+        ...
 
     async def count_unpublished(self) -> int: ...
 

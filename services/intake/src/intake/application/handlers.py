@@ -40,6 +40,7 @@ async def draft_achievement(
         command="DraftAchievement",
         clock=ports.clock,
         must_exist=False,
+        new_stream=stream_id is None,
         body=_reply,
     )
 
