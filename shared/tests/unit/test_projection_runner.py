@@ -1,5 +1,6 @@
 """Given messages, the runner applies each event once, in order, and dead-letters what it cannot."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from ztc_shared.contracts.intake import AchievementSubmitted
 from ztc_shared.events import EventEnvelope, encode_event
 from ztc_shared.projections import InMemoryProjectionStore, Message, ProjectionRunner
+from ztc_shared.projections.store import CachedProjectionStore
 from ztc_shared.testing.eventstore_contract import drafted, envelopes
 from ztc_shared.testing.projection_store_contract import ProjectionStoreContract
 
@@ -96,3 +98,52 @@ class TestInMemoryProjectionStore(ProjectionStoreContract):
     @pytest.fixture
     def projection_store(self) -> InMemoryProjectionStore:
         return InMemoryProjectionStore()
+
+
+class TestCachedProjectionStore(ProjectionStoreContract):
+    @pytest.fixture
+    def projection_store(self) -> CachedProjectionStore:
+        return CachedProjectionStore(InMemoryProjectionStore(), size=100)
+
+
+class FailingStore(InMemoryProjectionStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail = False
+        self.loads: list[list[str]] = []
+
+    async def load(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        self.loads.append(list(ids))
+        return await super().load(ids)
+
+    async def write(self, documents: dict[str, dict[str, Any]], new: set[str]) -> None:
+        if self.fail:
+            raise ConnectionError("database went away")
+        await super().write(documents, new)
+
+
+async def test_the_cache_reads_only_what_it_does_not_hold_and_forgets_on_demand() -> None:
+    inner = FailingStore()
+    cached = CachedProjectionStore(inner, size=2)
+    await cached.write({"a": {"_id": "a", "v": 1}, "b": {"_id": "b", "v": 1}}, {"a", "b"})
+    await cached.write({"c": {"_id": "c", "v": 1}}, {"c"})  # "a" falls out: the size is 2
+
+    assert set(await cached.load(["a", "b", "c"])) == {"a", "b", "c"}
+    assert inner.loads == [["a"]]
+
+    inner.documents["b"] = {"_id": "b", "v": 9}  # another writer, after a rebalance
+    cached.forget_all()
+    assert (await cached.load(["b"]))["b"]["v"] == 9
+    assert inner.loads[-1] == ["b"]
+
+
+async def test_a_failed_write_is_not_remembered() -> None:
+    inner = FailingStore()
+    cached = CachedProjectionStore(inner, size=10)
+    await cached.write({"a": {"_id": "a", "v": 1}}, {"a"})
+    inner.fail = True
+    with pytest.raises(ConnectionError):
+        await cached.write({"a": {"_id": "a", "v": 2}}, set())
+
+    assert (await cached.load(["a"]))["a"]["v"] == 1
+    assert inner.loads == [["a"]]

@@ -85,5 +85,8 @@ class InMemoryEventStore:
     async def count_unpublished(self) -> int:
         return sum(1 for c in self._commits.values() if not c.published)
 
+    async def settle(self) -> None:
+        return None  # nothing runs in the background here
+
     async def sweep(self) -> int:
         return 0  # nothing here can lose track of an unpublished commit

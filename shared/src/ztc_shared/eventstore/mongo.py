@@ -28,6 +28,7 @@ Round trips are what a busy service pays for, so:
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -35,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from pymongo import ASCENDING, DeleteOne, UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -56,10 +57,31 @@ DUPLICATE_KEY = 11000
 # matches 100 or more existing documents, so marks go 99 to a command.
 MAX_GROUP = 256
 MAX_UPDATES_PER_COMMAND = 99
+MAX_DELETES_PER_COMMAND = 500
+EVENTS_JSON = "events_json"
 
 
 def commit_id(stream_id: str, first_version: int) -> str:
     return f"{stream_id}@{first_version}"
+
+
+def outbox_entry(commit: dict[str, Any]) -> dict[str, Any]:
+    """What the relay needs of a commit. The events go as one JSON string: FerretDB reads a string
+    field much faster than the nested documents it stands for, and the relay reads every entry."""
+    return {
+        "_id": commit["_id"],
+        "committed_at": commit["committed_at"],
+        "stream_id": commit["stream_id"],
+        "stream_type": commit["stream_type"],
+        "first_version": commit["first_version"],
+        "last_version": commit["last_version"],
+        "idempotency": commit["idempotency"],
+        EVENTS_JSON: json.dumps(commit["events"], ensure_ascii=False, separators=(",", ":")),
+    }
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class MongoEventStore:
@@ -76,6 +98,7 @@ class MongoEventStore:
         self._idempotency = database[IDEMPOTENCY]
         self._registry = registry
         self._writer = _GroupWriter(self._commits, self._outbox, self._idempotency)
+        self._marker = _PublishedMarker(self._commits)
         # Commits this process saw published: a later commit of the same stream may follow them.
         self._published: OrderedDict[str, None] = OrderedDict()
         self._published_cache_size = published_cache_size
@@ -234,12 +257,12 @@ class MongoEventStore:
         entries = [entry async for entry in self._outbox.find({})]
         entries.sort(key=lambda e: (e["committed_at"], e["stream_id"], e["first_version"]))
         entries = entries[:limit]
-        # Entries written before outbox entries held the commit's events name their commit only.
+        # Entries written before they carried their events name their commit only.
         documents = await asyncio.gather(
             *(
                 self._commits.find_one({"_id": entry["_id"]})
                 for entry in entries
-                if "events" not in entry
+                if EVENTS_JSON not in entry
             )
         )
         stored = {document["_id"]: document for document in documents if document is not None}
@@ -247,14 +270,14 @@ class MongoEventStore:
         chosen: set[str] = set()
         held_back: set[str] = set()
         for entry in entries:
-            document = entry if "events" in entry else stored.get(entry["_id"])
-            if document is None or document.get("published"):
-                # Published before its entry was removed (a crash between the two): drop it.
-                await self._outbox.delete_one({"_id": entry["_id"]})
-                if document is not None:
-                    self._remember_published([document["_id"]])
-                continue
-            commit = self._commit(document)
+            if EVENTS_JSON in entry:
+                commit = self._commit_from_entry(entry)
+            else:
+                document = stored.get(entry["_id"])
+                if document is None or document.get("published"):
+                    await self._outbox.delete_one({"_id": entry["_id"]})
+                    continue
+                commit = self._commit(document)
             if commit.stream_id in held_back or not await self._predecessor_out(commit, chosen):
                 # Its predecessor is still unpublished (an entry a sweep has yet to restore):
                 # a stream is only ever published in version order.
@@ -295,28 +318,24 @@ class MongoEventStore:
         return previous
 
     async def mark_published(self, commit_ids: Sequence[str]) -> None:
-        """Mark the commits, then remove their outbox entries, a bulk command per 99 of each.
+        """Remove the commits' outbox entries now; set their ``published`` flags in the background.
 
-        A crash between the two leaves entries of published commits: they are published once more,
-        which consumers skip like any re-sent event.
+        The flags only tell ``sweep`` which commits are out, so they need not hold up the next
+        batch. A crash before they are written makes the next sweep publish those commits once
+        more, which consumers skip like any re-sent event. ``settle`` waits for them.
         """
         if not commit_ids:
             return
-        now = datetime.now(UTC)
         ids = list(commit_ids)
-        for start in range(0, len(ids), MAX_UPDATES_PER_COMMAND):
-            chunk = ids[start : start + MAX_UPDATES_PER_COMMAND]
-            await self._commits.bulk_write(
-                [
-                    UpdateOne({"_id": i}, {"$set": {"published": True, "published_at": now}})
-                    for i in chunk
-                ],
-                ordered=False,
-            )
+        for start in range(0, len(ids), MAX_DELETES_PER_COMMAND):
+            chunk = ids[start : start + MAX_DELETES_PER_COMMAND]
+            # The outbox is small while the relay keeps up: one scan of it beats a delete per id.
+            await self._outbox.delete_many({"_id": {"$in": chunk}})
         self._remember_published(ids)
-        for start in range(0, len(ids), MAX_UPDATES_PER_COMMAND):
-            chunk = ids[start : start + MAX_UPDATES_PER_COMMAND]
-            await self._outbox.bulk_write([DeleteOne({"_id": i}) for i in chunk], ordered=False)
+        self._marker.add(ids)
+
+    async def settle(self) -> None:
+        await self._marker.settle()
 
     def _remember_published(self, commit_ids: Sequence[str]) -> None:
         for identifier in commit_ids:
@@ -333,19 +352,31 @@ class MongoEventStore:
         restored = 0
         cursor = self._commits.find({"published": False})
         async for document in cursor:
+            if document["_id"] in self._published:
+                continue  # out already, its flag not yet written
             try:
-                await self._outbox.insert_one(document)
+                await self._outbox.insert_one(outbox_entry(document))
                 restored += 1
             except DuplicateKeyError:
                 pass
         return restored
 
+    def _commit_from_entry(self, entry: dict[str, Any]) -> Commit:
+        return Commit(
+            commit_id=entry["_id"],
+            stream_id=entry["stream_id"],
+            stream_type=entry["stream_type"],
+            first_version=entry["first_version"],
+            last_version=entry["last_version"],
+            events=tuple(EventEnvelope.model_validate(e) for e in json.loads(entry[EVENTS_JSON])),
+            committed_at=_utc(entry["committed_at"]),
+            idempotency=entry["idempotency"],
+        )
+
     def _commit(self, document: dict[str, Any], *, upcast: bool = False) -> Commit:
         """A stored commit; ``upcast`` brings its events to current versions (loads do, the relay
         publishes what was stored)."""
-        committed_at = document["committed_at"]
-        if committed_at.tzinfo is None:
-            committed_at = committed_at.replace(tzinfo=UTC)
+        committed_at = _utc(document["committed_at"])
         return Commit(
             commit_id=document["_id"],
             stream_id=document["stream_id"],
@@ -445,14 +476,51 @@ class _GroupWriter:
             for d in stored
             if not d["idempotency"].startswith("commit|")
         ]
-        for collection, entries in ((self._outbox, stored), (self._idempotency, keyed)):
+        outbox = [outbox_entry(d) for d in stored]
+        for collection, entries in ((self._outbox, outbox), (self._idempotency, keyed)):
             if not entries:
                 continue
             try:
-                await collection.insert_many([dict(e) for e in entries], ordered=False)
+                await collection.insert_many(entries, ordered=False)
             except BulkWriteError as error:
                 failed = error.details.get("writeErrors", [])
                 if any(e.get("code") != DUPLICATE_KEY for e in failed):
                     log.warning("eventstore.helper_write_failed", collection=collection.name)
             except Exception:  # see above: logged, not raised
                 log.exception("eventstore.helper_write_failed", collection=collection.name)
+
+
+class _PublishedMarker:
+    """Sets ``published`` on commits in the background, one bulk command per 99 of them."""
+
+    def __init__(self, commits: AsyncCollection[dict[str, Any]]) -> None:
+        self._commits = commits
+        self._queue: list[str] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, ids: Sequence[str]) -> None:
+        self._queue.extend(ids)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+
+    async def settle(self) -> None:
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    async def _drain(self) -> None:
+        while self._queue:
+            chunk = self._queue[:MAX_UPDATES_PER_COMMAND]
+            now = datetime.now(UTC)
+            try:
+                await self._commits.bulk_write(
+                    [
+                        UpdateOne({"_id": i}, {"$set": {"published": True, "published_at": now}})
+                        for i in chunk
+                    ],
+                    ordered=False,
+                )
+            except Exception:  # the sweep republishes what stays unmarked; keep going
+                log.exception("eventstore.mark_failed", commits=len(chunk))
+                await asyncio.sleep(1.0)
+                continue
+            del self._queue[: len(chunk)]

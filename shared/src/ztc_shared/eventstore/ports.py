@@ -107,6 +107,10 @@ class EventStore(Protocol):
 
     async def count_unpublished(self) -> int: ...
 
+    async def settle(self) -> None:
+        """Wait until writes the store finishes in the background (if any) are done."""
+        ...
+
     async def sweep(self) -> int:
         """Make sure every unpublished commit is seen by ``unpublished`` (after a crash); the number
         of commits it had to restore."""

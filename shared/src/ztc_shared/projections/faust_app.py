@@ -20,7 +20,7 @@ from ztc_shared.mongo.client import make_client
 from ztc_shared.projections.catalog import Generation, MongoProjectionCatalog
 from ztc_shared.projections.processing import STATUS, BatchProcessor, KafkaDeadLetterSink
 from ztc_shared.projections.runner import Message, ProjectionDefinition, ProjectionRunner
-from ztc_shared.projections.store import MongoProjectionStore
+from ztc_shared.projections.store import CachedProjectionStore, MongoProjectionStore
 
 log = structlog.get_logger()
 
@@ -39,6 +39,7 @@ def build_projection_app(
     watch_interval: float = 2.0,
     on_start: Callable[[], None] | None = None,
     data_dir: str | None = None,
+    cache_size: int = 50_000,
 ) -> faust.App:
     app = faust.App(
         generation.group_id,
@@ -62,11 +63,13 @@ def build_projection_app(
         if "processor" not in state:
             client = make_client(mongodb_uri)
             db = client[database]
-            store = MongoProjectionStore(db[generation.collection])
+            stored = MongoProjectionStore(db[generation.collection])
             for field, direction in definition.indexes:
-                await store.collection.create_index([(field, direction)])
+                await stored.collection.create_index([(field, direction)])
+            store = CachedProjectionStore(stored, cache_size)
             runner = ProjectionRunner(definition.name, definition.projector(), store)
             state["client"] = client
+            state["store"] = store
             state["processor"] = BatchProcessor(
                 runner,
                 KafkaDeadLetterSink(bootstrap_servers, definition.name),
@@ -96,6 +99,14 @@ def build_projection_app(
             await (await processor()).process(messages)
             for event in events:
                 await stream.ack(event)
+
+    async def forget_documents(*_args: Any, **_kwargs: Any) -> None:
+        # Whoever holds the partitions next may write these documents: stop trusting our copies.
+        if "store" in state:
+            state["store"].forget_all()
+
+    app.on_partitions_revoked.connect(forget_documents)
+    app.on_partitions_assigned.connect(forget_documents)
 
     @app.task  # type: ignore[untyped-decorator]
     async def started() -> None:

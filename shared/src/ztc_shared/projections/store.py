@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,6 +61,52 @@ class MongoProjectionStore:
         for start in range(0, len(replaces), self._max_per_command):
             chunk = replaces[start : start + self._max_per_command]
             await self.collection.bulk_write(chunk, ordered=False)
+
+
+class CachedProjectionStore:
+    """Remembers the documents it loaded and wrote, so that a later batch reads only the others.
+
+    Sound only while this worker is the one writer of these documents, that is while it keeps its
+    partitions: the worker calls ``forget_all`` whenever partitions are revoked. A write that fails
+    forgets the documents it was writing, whose stored state is then unknown.
+    """
+
+    def __init__(self, store: MongoProjectionStore | InMemoryProjectionStore, size: int) -> None:
+        self._store = store
+        self._size = size
+        self._documents: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    async def load(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found = {i: self._documents[i] for i in ids if i in self._documents}
+        missing = [i for i in ids if i not in found]
+        self.hits += len(found)
+        self.misses += len(missing)
+        if missing:
+            loaded = await self._store.load(missing)
+            self._remember(loaded)
+            found.update(loaded)
+        return found
+
+    async def write(self, documents: dict[str, dict[str, Any]], new: set[str]) -> None:
+        try:
+            await self._store.write(documents, new)
+        except BaseException:
+            for document_id in documents:
+                self._documents.pop(document_id, None)
+            raise
+        self._remember(documents)
+
+    def forget_all(self) -> None:
+        self._documents.clear()
+
+    def _remember(self, documents: dict[str, dict[str, Any]]) -> None:
+        for document_id, document in documents.items():
+            self._documents[document_id] = document
+            self._documents.move_to_end(document_id)
+        while len(self._documents) > self._size:
+            self._documents.popitem(last=False)
 
 
 class InMemoryProjectionStore:

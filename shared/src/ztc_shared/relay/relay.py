@@ -20,6 +20,8 @@ from ztc_shared.relay.lease import Lease
 
 log = structlog.get_logger()
 
+SETTLE_TIMEOUT_S = 10.0
+
 
 class OutboxRelay:
     def __init__(
@@ -92,6 +94,11 @@ class OutboxRelay:
                     log.info("relay.lease", holding=holding, owner=self._lease.owner)
                 await self._sleep(self._poll if leased else self._lease_retry)
         finally:
+            try:
+                # Published flags still being written; what a timeout leaves, a sweep re-sends.
+                await asyncio.wait_for(self._store.settle(), timeout=SETTLE_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("relay.unsettled_on_stop")
             await self._lease.release()
             log.info("relay.stopped", owner=self._lease.owner)
 
