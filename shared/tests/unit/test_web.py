@@ -146,3 +146,20 @@ def test_command_context_carries_actor_region_key_and_fingerprint() -> None:
     other = client.post("/commands", json={"title": "ok", "trl": 4}, headers=headers).json()
     assert (first["actor"], first["region"], first["key"]) == ("u-1", "440000", "k-9")
     assert first["fingerprint"] != other["fingerprint"]
+
+
+def test_a_remembered_token_still_expires() -> None:
+    import time
+
+    from ztc_shared.auth.tokens import AuthError, TokenVerifier
+
+    verifier = TokenVerifier(SETTINGS)
+    jwt = mint_token(
+        SETTINGS, subject="u-2", role=Role.HOLDER, region="440000", ttl=timedelta(seconds=2)
+    )
+    assert verifier.verify(jwt).subject == "u-2"
+    assert verifier.verify(jwt).subject == "u-2"  # from memory
+    time.sleep(2.1)  # exp has whole seconds: at most 2 s from minting
+    with pytest.raises(AuthError) as refused:
+        verifier.verify(jwt)
+    assert refused.value.status == 401

@@ -6,6 +6,8 @@ its JWKS URL. Issuer and audience are always checked.
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -55,8 +57,12 @@ class Principal:
         return self.national or self.region == region
 
 
+VERIFIED_CACHE_SIZE = 10_000
+
+
 class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._settings = settings
         self._jwks = (
             jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True)
@@ -65,6 +71,18 @@ class TokenVerifier:
         )
 
     def verify(self, token: str) -> Principal:
+        """The token's principal. A token verified before is answered from memory until it
+        expires: clients send the same token with every request."""
+        known = self._verified.get(token)
+        if known is not None and known[1] > time.time():
+            return known[0]
+        principal, expires = self._verify(token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         settings = self._settings
         key: Any
         if settings.jwt_algorithm == "RS256":
@@ -97,9 +115,10 @@ class TokenVerifier:
         region = str(claims.get("region", ""))
         if len(region) != 6 or not region.isdigit():
             raise AuthError(401, "身份令牌缺少有效地区代码", "The token carries no valid region")
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]), role=role, region=region, name=claims.get("name")
         )
+        return principal, float(claims["exp"])
 
 
 def mint_token(

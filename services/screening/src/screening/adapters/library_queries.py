@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from pymongo import DESCENDING
@@ -12,6 +10,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from screening.application.library import LIBRARY
 from ztc_shared.projections import MongoProjectionCatalog
+from ztc_shared.projections.processing import STATUS
+from ztc_shared.projections.watch import AppliedWatch
 
 VISIBLE = ["submitted"]  # drafts stay with their holders until submitted
 _PRIVATE = {"_versions": 0}
@@ -23,6 +23,7 @@ class LibraryQueries:
     ) -> None:
         self._database = database
         self._catalog = catalog
+        self._watch = AppliedWatch(database[STATUS], LIBRARY)
 
     async def _collection(self) -> AsyncCollection[dict[str, Any]]:
         generation = await self._catalog.active_cached(LIBRARY)
@@ -37,17 +38,21 @@ class LibraryQueries:
         return document
 
     async def wait_for(
-        self, achievement_id: str, min_version: int, wait: float, interval: float = 0.01
+        self, achievement_id: str, min_version: int, wait: float
     ) -> tuple[dict[str, Any] | None, bool]:
-        """Read-your-own-write: poll until the entry has applied ``min_version`` or time runs out."""
-        deadline = time.monotonic() + wait
-        while True:
-            document = await self.get(achievement_id)
-            if document is not None and document.get("stream_version", 0) >= min_version:
-                return document, True
-            if time.monotonic() >= deadline:
-                return document, False
-            await asyncio.sleep(interval)
+        """Read-your-own-write: the entry once it has applied ``min_version``, or what there is
+        when ``wait`` seconds have passed (then ``False``)."""
+        latest: dict[str, Any] | None = None
+
+        async def reached() -> dict[str, Any] | None:
+            nonlocal latest
+            latest = await self.get(achievement_id)
+            if latest is not None and latest.get("stream_version", 0) >= min_version:
+                return latest
+            return None
+
+        document = await self._watch.wait_for(reached, wait)
+        return (document, True) if document is not None else (latest, False)
 
     async def search(
         self, *, field: str | None, region: str | None, page: int, page_size: int

@@ -15,7 +15,7 @@ SUBMITTERS = (Role.HOLDER, Role.SUPPORT_ORG)
 READERS = (Role.HOLDER, Role.SUPPORT_ORG, Role.PROVINCE, Role.HOST, Role.TORCH_CENTER)
 
 
-def get_intake(request: Request) -> Intake:
+async def get_intake(request: Request) -> Intake:
     intake: Intake = request.app.state.intake
     return intake
 

@@ -20,7 +20,7 @@ LIBRARY_READERS = (
 )
 
 
-def get_library(request: Request) -> LibraryQueries:
+async def get_library(request: Request) -> LibraryQueries:
     library: LibraryQueries = request.app.state.library
     return library
 
