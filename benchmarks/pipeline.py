@@ -67,6 +67,7 @@ from ztc_shared.mongo import make_client
 from ztc_shared.projections.processing import STATUS
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.stack import StackSettings, ensure_stack
+from ztc_shared.stack.state import load_records
 from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
 
 T = TypeVar("T")
@@ -267,6 +268,28 @@ async def mongo_baseline(
         inserts += len(new)
         replaces += len(old)
     return time.perf_counter() - started, inserts, replaces
+
+
+# --------------------------------------------------------------------------------------------
+# CPU time per process
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU seconds each process has used so far (Linux ``/proc``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def stack_pids() -> dict[str, int]:
+    records = load_records(StackSettings().stack_dir)
+    return {{"mongodb": "ferretdb"}.get(name, name): record.pid for name, record in records.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -654,6 +677,8 @@ class Latency:
     loop_lag_max: float = math.nan
     profile: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    stage: str = "starting"  # where the phase was, should it fail or stall
+    cpu_ms_per_command: dict[str, float] = field(default_factory=dict)
 
 
 async def latency_phase(options: Options, deployment: Deployment, result: Latency) -> None:
@@ -677,6 +702,7 @@ async def latency_phase(options: Options, deployment: Deployment, result: Latenc
             return f"  drafted {drafted:6d} · outbox {backlog:6d} · applied {applied:6d}"
 
         started = time.perf_counter()
+        result.stage = "drafting"
         drafting = asyncio.create_task(
             append_achievements(
                 intake, range(total), options.concurrency, submit=False, on_append=counted
@@ -690,6 +716,7 @@ async def latency_phase(options: Options, deployment: Deployment, result: Latenc
         result.drafts = total
         result.draft_seconds = time.perf_counter() - started
         say(f"  {total} drafts in the library after {result.draft_seconds:.1f} s")
+        result.stage = "sending"
         await open_loop(options, deployment, [i for i, _ in ids], result, intake_db, screening_db)
     finally:
         await client.close()
@@ -783,6 +810,12 @@ async def open_loop(
         f"(open loop), each read back with min_version"
     )
     tasks: list[asyncio.Task[None]] = []
+    pids = {
+        "load generator": os.getpid(),
+        **{p.name: p.process.pid for p in deployment.processes if p.process is not None},
+        **stack_pids(),
+    }
+    cpu_before = cpu_seconds(pids)
     reporter = asyncio.create_task(report())
     watcher = asyncio.create_task(watch_loop())
     try:
@@ -809,17 +842,28 @@ async def open_loop(
                     )
                 )
             say(f"  all {len(ids)} scheduled; waiting up to {options.drain:g} s for the rest")
+            result.stage = "draining"
             remaining = max(0.0, deadline - loop.time())
             if tasks:
                 await asyncio.wait(tasks, timeout=remaining)
+            cpu_after = cpu_seconds(pids)
+            accepted = sum(1 for sample in samples if 200 <= sample.status < 300)
+            if accepted:
+                result.cpu_ms_per_command = {
+                    name: 1000 * (cpu_after[name] - cpu_before[name]) / accepted
+                    for name in cpu_after
+                    if name in cpu_before
+                }
+            result.stage = "cancelling what is left"
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            result.stage = "closing the HTTP sessions"
     finally:
+        summarise(samples, result)  # first: what was measured is reported even after a stall
         reporter.cancel()
         watcher.cancel()
         await asyncio.gather(reporter, watcher, return_exceptions=True)
-        summarise(samples, result)
         if lags:
             result.loop_lag_p99, result.loop_lag_max = percentile(lags, 99), max(lags)
 
@@ -916,6 +960,13 @@ def machine() -> dict[str, str]:
     }
 
 
+def _cpu_line(cpu: dict[str, float]) -> str:
+    if not cpu:
+        return "n/a"
+    parts = [f"{name} {value:.1f}" for name, value in sorted(cpu.items(), key=lambda kv: -kv[1])]
+    return f"{sum(cpu.values()):.1f} in all: " + ", ".join(parts)
+
+
 def table(info: dict[str, str], options: Options, a: Throughput | None, b: Latency | None) -> str:
     lines = [
         f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']}, "
@@ -958,6 +1009,7 @@ def table(info: dict[str, str], options: Options, a: Throughput | None, b: Laten
             f"{ms(b.loop_lag_max)} | |",
             f"| latency: failures | {errors} | |",
             f"| (b) where the time went | {_profile_line(b.profile)} | |",
+            f"| (b) CPU ms per accepted command, by process | {_cpu_line(b.cpu_ms_per_command)} | |",
         ]
         if b.error:
             lines.append(f"| (b) FAILED | {b.error} | |")
@@ -1108,6 +1160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lambda: latency_phase(options, deployment, b),
                 options.setup_timeout + options.duration + options.drain + 120,
             )
+            if b.error:
+                b.error = f"{b.error} (while {b.stage})"
             b.profile = deployment.profile()
         finally:
             deployment.stop()
