@@ -121,6 +121,11 @@ def agency() -> dict[str, str]:
     return bearer(Role.SUPPORT_ORG, "agency-e2e")
 
 
+@pytest.fixture(scope="session")
+def province() -> dict[str, str]:
+    return bearer(Role.PROVINCE, "gd-e2e")
+
+
 def draft_body(**overrides: Any) -> dict[str, Any]:
     number = next(_counter)
     body: dict[str, Any] = {

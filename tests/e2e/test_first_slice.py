@@ -11,7 +11,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
-from tests.e2e.conftest import Slice, draft_body
+from tests.e2e.conftest import Slice, bearer, draft_body
+from ztc_shared.auth import Role
 from ztc_shared.events import encode_event
 
 pytestmark = pytest.mark.integration
@@ -20,9 +21,15 @@ Mongo = AsyncMongoClient[dict[str, Any]]
 
 
 def test_a_submitted_draft_is_readable_from_screening(
-    running_slice: Slice, holder: dict[str, str], agency: dict[str, str]
+    running_slice: Slice, holder: dict[str, str], agency: dict[str, str], province: dict[str, str]
 ) -> None:
     with httpx.Client(timeout=10) as client:
+        call = client.post(
+            f"{running_slice.intake}/calls",
+            json={"title": "2026年度科技成果常态化征集", "kind": "open"},
+            headers=province,
+        )
+        assert call.status_code == 201, call.text
         body = draft_body(
             title="一种耐高温钙钛矿光伏组件封装材料", field="new_energy", sub_field="photovoltaics"
         )
@@ -32,7 +39,7 @@ def test_a_submitted_draft_is_readable_from_screening(
         achievement_id = drafted.json()["id"]
         submitted = client.post(
             f"{running_slice.intake}/achievements/{achievement_id}/submit",
-            json={"call_id": "open-2026"},
+            json={"call_id": call.json()["id"]},
             headers=holder,
         )
         assert submitted.json() == {
@@ -57,6 +64,31 @@ def test_a_submitted_draft_is_readable_from_screening(
             f"{running_slice.screening}/library", params={"field": "new_energy"}, headers=agency
         )
         assert achievement_id in [item["id"] for item in listing.json()["items"]]
+
+
+def test_a_holder_cannot_touch_or_read_another_holders_achievement(
+    running_slice: Slice, holder: dict[str, str], province: dict[str, str]
+) -> None:
+    other = bearer(Role.HOLDER, "holder-e2e-other")
+    with httpx.Client(timeout=10) as client:
+        drafted = client.post(
+            f"{running_slice.intake}/achievements", json=draft_body(), headers=holder
+        )
+        achievement = f"{running_slice.intake}/achievements/{drafted.json()['id']}"
+        for attempt in (
+            client.patch(achievement, json={"trl": 9}, headers=other),
+            client.post(f"{achievement}/submit", json={}, headers=other),
+            client.get(achievement, headers=other),
+        ):
+            assert attempt.status_code == 403, attempt.text
+            assert "自己的科技成果" in attempt.json()["message"]
+        # an operator's decision is not the holder's to make
+        returned = client.post(f"{achievement}/return", json={"reasons": ["x"]}, headers=holder)
+        assert returned.status_code == 403
+        mine = client.get(achievement, headers=holder)
+        assert (mine.status_code, mine.json()["status"]) == (200, "draft")
+        assert client.get(achievement, headers=province).status_code == 200
+        assert client.get(achievement, headers=holder).json()["stream_version"] == 1
 
 
 def test_drafts_stay_out_of_the_library_and_holders_cannot_read_it(

@@ -7,7 +7,7 @@ import pytest
 
 from intake.bootstrap import Intake, bootstrap
 from intake.config import IntakeSettings
-from intake.domain.commands import DraftAchievement, SubmitAchievement
+from intake.domain.commands import DraftAchievement, OpenCollectionCall, SubmitAchievement
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
 from ztc_shared.domain import DomainError, NotFound, StateConflict
@@ -66,8 +66,10 @@ async def test_drafting_records_the_draft_with_its_region_and_actor(
 
 async def test_a_draft_is_submitted_once(intake: Intake, store: InMemoryEventStore) -> None:
     draft = await intake.handle(a_draft(), context())
+    province = CommandContext(actor="bj-1", region="110000", correlation_id="c", role="province")
+    call = await intake.handle(OpenCollectionCall(title="常态化征集", kind="open"), province)
     submitted = await intake.handle(
-        SubmitAchievement(call_id="open-2026"), context(), draft.stream_id
+        SubmitAchievement(call_id=call.stream_id), context(), draft.stream_id
     )
     assert submitted.body["status"] == "submitted"
     assert submitted.stream_version == 2

@@ -49,3 +49,56 @@ async def test_a_submission_without_its_draft_is_a_dead_letter() -> None:
 
 def test_the_library_reads_intakes_topic_under_the_run_prefix() -> None:
     assert library_definition("t1.").topics == ("t1.ztc.intake.events",)
+
+
+async def test_every_event_of_an_achievement_moves_its_entry_and_its_version() -> None:
+    from ztc_shared.contracts.intake import (
+        AchievementAdmitted,
+        AchievementEvaluated,
+        AchievementUpdated,
+        EvaluationAssigned,
+        EvaluationSummary,
+        Evaluator,
+        Scores,
+    )
+
+    scores = Scores(
+        advancement=4,
+        maturity=4,
+        industrial_prospects=4,
+        intellectual_property=4,
+        team_willingness=4,
+    )
+    store = InMemoryProjectionStore()
+    runner = ProjectionRunner("library", LibraryProjector(), store)
+    events = envelopes(
+        "ach-3",
+        1,
+        drafted(),
+        AchievementSubmitted(),
+        EvaluationAssigned(evaluator=Evaluator(evaluator_id="ev", name="评", institution="某中心")),
+        AchievementEvaluated(
+            evaluator_id="ev", scores=scores, comment="好", recommendation="admit"
+        ),
+    )
+    await runner.handle(as_messages(events))
+    entry = store.documents["ach-3"]
+    assert (entry["status"], entry["stream_version"]) == ("under_evaluation", 4)
+
+    later = envelopes(
+        "ach-3",
+        5,
+        AchievementAdmitted(
+            evaluations=[
+                EvaluationSummary(
+                    evaluator_id="ev", scores=scores, mean=Decimal("4"), recommendation="admit"
+                )
+            ],
+            combined_score=Decimal("4.00"),
+        ),
+        AchievementUpdated(changes={"trl": 8}, material=True),
+    )
+    await runner.handle(as_messages(later))
+    entry = store.documents["ach-3"]
+    assert (entry["status"], entry["stream_version"], entry["trl"]) == ("submitted", 6, 8)
+    assert entry["combined_score"] == "4.00"

@@ -43,6 +43,10 @@ class CommandContext:
     region: str
     correlation_id: str
     causation_id: str | None = None
+    # Who the actor is, for rules that need the aggregate (a holder acts only on their own):
+    role: str | None = None
+    organisation: str | None = None
+    actor_region: str | None = None
     idempotency_key: str | None = None
     request_fingerprint: str | None = None
 

@@ -33,3 +33,17 @@ class NotFound(Exception):
         super().__init__(f"{what} {identifier} not found")
         self.what = what
         self.identifier = identifier
+
+
+class Forbidden(Exception):
+    """The caller may not see or do this to this particular thing (HTTP 403).
+
+    Role checks happen at the route; this is for rules that need the aggregate, such as "a holder
+    acts only on their own achievements".
+    """
+
+    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en

@@ -69,6 +69,9 @@ def CommandContextFor(*roles: Role) -> Callable[..., Awaitable[CommandContext]]:
             correlation_id=current_correlation_id(),
             idempotency_key=idempotency_key or None,
             request_fingerprint=fingerprint,
+            role=principal.role.value,
+            organisation=principal.name,
+            actor_region=principal.region,
         )
 
     return dependency

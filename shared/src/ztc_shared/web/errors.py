@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ztc_shared.auth.tokens import AuthError
-from ztc_shared.domain.errors import DomainError, NotFound, StateConflict
+from ztc_shared.domain.errors import DomainError, Forbidden, NotFound, StateConflict
 from ztc_shared.eventstore.ports import ConcurrencyConflict, IdempotencyKeyReused
 
 _VALIDATION_ZH: dict[str, str] = {
@@ -118,6 +118,12 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(body, status_code=409)
         return JSONResponse(
             error_body(request, exc.code, exc.message_zh, exc.message_en), status_code=422
+        )
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+        return JSONResponse(
+            error_body(request, exc.code, exc.message_zh, exc.message_en), status_code=403
         )
 
     @app.exception_handler(NotFound)

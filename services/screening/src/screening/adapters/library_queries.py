@@ -13,7 +13,9 @@ from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.projections.processing import STATUS
 from ztc_shared.projections.watch import AppliedWatch
 
-VISIBLE = ["submitted"]  # drafts stay with their holders until submitted
+# Drafts stay with their holders until submitted; returned, rejected, withdrawn and archived ones
+# leave the working library.
+VISIBLE = ["submitted", "under_evaluation", "admitted", "published"]
 _PRIVATE = {"_versions": 0}
 
 

@@ -8,19 +8,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from ztc_shared.contracts.intake import ACHIEVEMENT, AchievementDrafted, AchievementSubmitted
+from ztc_shared.contracts.intake import (
+    ACHIEVEMENT,
+    AchievementAdmitted,
+    AchievementDrafted,
+    AchievementSubmitted,
+    AchievementUpdated,
+)
 from ztc_shared.contracts.taxonomy import FIELD_NAMES, SUB_FIELDS
 from ztc_shared.events import EVENTS, EventEnvelope
 from ztc_shared.kafka import service_topic
 from ztc_shared.projections import ProjectionDefinition
 
 LIBRARY = "library"
-HANDLED = frozenset({AchievementDrafted.event_type, AchievementSubmitted.event_type})
+# The status each event leaves the entry in; events not named here change only its version.
+STATUS_AFTER = {
+    "AchievementSubmitted": "submitted",
+    "AchievementResubmitted": "submitted",
+    "AchievementReturned": "returned",
+    "EvaluationAssigned": "under_evaluation",
+    "AchievementAdmitted": "admitted",
+    "AchievementRejected": "rejected",
+    "AchievementPublished": "published",
+    "AchievementWithdrawn": "withdrawn",
+    "AchievementArchived": "archived",
+}
 
 
 class LibraryProjector:
+    """Every event of an achievement moves its entry to that event's version, so a reader waiting
+    for the version a command returned is never left waiting by an event the library ignores."""
+
     def document_id(self, event: EventEnvelope) -> str | None:
-        if event.stream_type != ACHIEVEMENT or event.event_type not in HANDLED:
+        if event.stream_type != ACHIEVEMENT:
             return None
         return event.stream_id
 
@@ -37,14 +57,19 @@ class LibraryProjector:
                 "drafted_at": event.occurred_at,
                 "submitted_at": None,
             }
+        elif document is None:
+            raise ValueError(f"{event.event_type} of {event.stream_id}, which was never drafted")
         elif isinstance(payload, AchievementSubmitted):
-            if document is None:
-                raise ValueError(f"{event.stream_id} was submitted but never drafted")
-            document["status"] = "submitted"
             document["submitted_at"] = event.occurred_at
             document["call_id"] = payload.call_id
-        else:  # pragma: no cover - document_id routes only handled types here
-            raise ValueError(f"unexpected event {event.event_type}")
+        elif isinstance(payload, AchievementUpdated):
+            document.update(payload.changes)
+            if payload.material:
+                document["status"] = "submitted"
+        elif isinstance(payload, AchievementAdmitted):
+            document["combined_score"] = str(payload.combined_score)
+        if event.event_type in STATUS_AFTER:
+            document["status"] = STATUS_AFTER[event.event_type]
         document["stream_version"] = event.stream_version
         document["updated_at"] = event.occurred_at
         return document

@@ -12,7 +12,7 @@ from ztc_shared.auth import Principal, Role
 from ztc_shared.web import CommandContextFor, require_roles
 
 SUBMITTERS = (Role.HOLDER, Role.SUPPORT_ORG)
-READERS = (Role.HOLDER, Role.SUPPORT_ORG, Role.PROVINCE, Role.HOST, Role.TORCH_CENTER)
+READERS = (Role.HOLDER, Role.SUPPORT_ORG, Role.EXPERT, Role.PROVINCE, Role.TORCH_CENTER)
 
 
 async def get_intake(request: Request) -> Intake:

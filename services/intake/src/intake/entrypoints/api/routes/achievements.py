@@ -1,19 +1,47 @@
-"""Achievements (科技成果): draft, submit, read."""
+"""Achievements (科技成果): the holder's commands, the operators' decisions, evaluation, reading."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Depends, Response, status
 from pydantic import BaseModel
 
-from intake.domain.commands import DraftAchievement, SubmitAchievement
+from intake.domain.access import Actor, not_yours
+from intake.domain.achievement import STATUS_NAMES, Achievement
+from intake.domain.commands import (
+    AdmitAchievement,
+    ArchiveAchievement,
+    AssignEvaluators,
+    DraftAchievement,
+    EvaluateAchievement,
+    GrantConfidentialAccess,
+    PublishAchievement,
+    RecuseEvaluator,
+    RejectAchievement,
+    ResubmitAchievement,
+    ReturnAchievement,
+    SubmitAchievement,
+    UpdateAchievement,
+    WithdrawAchievement,
+)
 from intake.entrypoints.api.deps import IntakeDep, Reader, SubmitterContext
-from ztc_shared.contracts.intake import AchievementDrafted
+from ztc_shared.application import CommandContext
+from ztc_shared.auth import Principal, Role
 from ztc_shared.domain import NotFound
 from ztc_shared.events import EVENTS
+from ztc_shared.web import CommandContextFor
 
 router = APIRouter(prefix="/achievements", tags=["achievements 科技成果"])
+
+OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
+EVALUATORS = (Role.EXPERT, Role.SUPPORT_ORG)
+OperatorContext = Annotated[CommandContext, Depends(CommandContextFor(*OPERATORS))]
+EvaluatorContext = Annotated[CommandContext, Depends(CommandContextFor(*EVALUATORS))]
+RecuserContext = Annotated[CommandContext, Depends(CommandContextFor(*OPERATORS, *EVALUATORS))]
+WithdrawerContext = Annotated[
+    CommandContext, Depends(CommandContextFor(Role.HOLDER, Role.SUPPORT_ORG, *OPERATORS))
+]
 
 
 class AchievementAccepted(BaseModel):
@@ -22,17 +50,44 @@ class AchievementAccepted(BaseModel):
     stream_version: int
 
 
-class AchievementPublic(BaseModel):
+class EvaluationView(BaseModel):
+    evaluator_id: str
+    scores: dict[str, int]
+    mean: str
+    recommendation: str
+    comment: str
+
+
+class AchievementView(BaseModel):
     id: str
     status: str
+    status_name: str
     stream_version: int
-    draft: dict[str, Any]
+    holder_id: str | None
+    details: dict[str, Any]
+    evaluators: list[dict[str, str]]
+    recused: dict[str, str]
+    evaluations: list[EvaluationView]
+    combined_score: str | None
 
 
 def _headers(response: Response, version: int, replayed: bool) -> None:
     response.headers["X-Stream-Version"] = str(version)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
+
+
+async def _run(
+    intake: Any,
+    command: Any,
+    context: CommandContext,
+    response: Response,
+    achievement_id: str | None = None,
+) -> dict[str, Any]:
+    result = await intake.handle(command, context, achievement_id)
+    _headers(response, result.stream_version, result.replayed)
+    body: dict[str, Any] = result.body
+    return body
 
 
 @router.post(
@@ -44,10 +99,24 @@ def _headers(response: Response, version: int, replayed: bool) -> None:
 async def draft_achievement(
     command: DraftAchievement, context: SubmitterContext, intake: IntakeDep, response: Response
 ) -> dict[str, Any]:
-    result = await intake.handle(command, context)
-    _headers(response, result.stream_version, result.replayed)
-    response.headers["Location"] = f"/achievements/{result.stream_id}"
-    return result.body
+    body = await _run(intake, command, context, response)
+    response.headers["Location"] = f"/achievements/{body['id']}"
+    return body
+
+
+@router.patch(
+    "/{achievement_id}",
+    response_model=AchievementAccepted,
+    summary="修改成果信息 Change some fields (title, abstract, TRL or IP of a listed one: re-evaluation)",
+)
+async def update_achievement(
+    achievement_id: str,
+    command: UpdateAchievement,
+    context: SubmitterContext,
+    intake: IntakeDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -62,30 +131,215 @@ async def submit_achievement(
     response: Response,
     command: SubmitAchievement = Body(default_factory=SubmitAchievement),  # noqa: B008
 ) -> dict[str, Any]:
-    result = await intake.handle(command, context, achievement_id)
-    _headers(response, result.stream_version, result.replayed)
-    return result.body
+    return await _run(intake, command, context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/resubmit",
+    response_model=AchievementAccepted,
+    summary="修改后重新提交 Resubmit after revision",
+)
+async def resubmit_achievement(
+    achievement_id: str, context: SubmitterContext, intake: IntakeDep, response: Response
+) -> dict[str, Any]:
+    return await _run(intake, ResubmitAchievement(), context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/grant-access",
+    response_model=AchievementAccepted,
+    summary="授权企业查看保密信息 Let a company see the confidential fields",
+)
+async def grant_access(
+    achievement_id: str,
+    command: GrantConfidentialAccess,
+    context: SubmitterContext,
+    intake: IntakeDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/withdraw",
+    response_model=AchievementAccepted,
+    summary="撤回 Withdraw (the holder, or an operator)",
+)
+async def withdraw_achievement(
+    achievement_id: str,
+    command: WithdrawAchievement,
+    context: WithdrawerContext,
+    intake: IntakeDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/return",
+    response_model=AchievementAccepted,
+    summary="退回修改 Return for revision, with reasons",
+)
+async def return_achievement(
+    achievement_id: str,
+    command: ReturnAchievement,
+    context: OperatorContext,
+    intake: IntakeDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/evaluators",
+    response_model=AchievementAccepted,
+    summary="分配评估人 Assign evaluators (one of the holder's institution is recused)",
+)
+async def assign_evaluators(
+    achievement_id: str,
+    command: AssignEvaluators,
+    context: OperatorContext,
+    intake: IntakeDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/recusals",
+    response_model=AchievementAccepted,
+    summary="评估人回避 Recuse an evaluator (the evaluator or an operator)",
+)
+async def recuse_evaluator(
+    achievement_id: str,
+    command: RecuseEvaluator,
+    context: RecuserContext,
+    intake: IntakeDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/evaluations",
+    response_model=AchievementAccepted,
+    summary="提交评估意见 An assigned evaluator's scores and recommendation",
+)
+async def evaluate_achievement(
+    achievement_id: str,
+    command: EvaluateAchievement,
+    context: EvaluatorContext,
+    intake: IntakeDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/admit",
+    response_model=AchievementAccepted,
+    summary="入库 Admit to the library",
+)
+async def admit_achievement(
+    achievement_id: str,
+    context: OperatorContext,
+    intake: IntakeDep,
+    response: Response,
+    command: AdmitAchievement = Body(default_factory=AdmitAchievement),  # noqa: B008
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/reject",
+    response_model=AchievementAccepted,
+    summary="不予入库 Reject, with reasons",
+)
+async def reject_achievement(
+    achievement_id: str,
+    command: RejectAchievement,
+    context: OperatorContext,
+    intake: IntakeDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/publish",
+    response_model=AchievementAccepted,
+    summary="信息公开 Publish (public fields only)",
+)
+async def publish_achievement(
+    achievement_id: str, context: OperatorContext, intake: IntakeDep, response: Response
+) -> dict[str, Any]:
+    return await _run(intake, PublishAchievement(), context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/archive",
+    response_model=AchievementAccepted,
+    summary="归档 Archive",
+)
+async def archive_achievement(
+    achievement_id: str,
+    context: OperatorContext,
+    intake: IntakeDep,
+    response: Response,
+    command: ArchiveAchievement = Body(default_factory=ArchiveAchievement),  # noqa: B008
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
+def may_read(principal: Principal, achievement: Achievement) -> bool:
+    """Holders their own; an institution its own; evaluators what they were assigned; the
+    province (its region is checked at the route) and the Torch Center everything."""
+    actor = Actor(id=principal.subject, role=principal.role.value, organisation=principal.name)
+    if actor.is_operator or achievement.owned_by(actor):
+        return True
+    if principal.subject in achievement.assigned or principal.subject in achievement.evaluations:
+        return True
+    return (
+        principal.role is Role.SUPPORT_ORG
+        and principal.name is not None
+        and principal.name == achievement.institution
+    )
 
 
 @router.get(
     "/{achievement_id}",
-    response_model=AchievementPublic,
-    summary="查看科技成果（写入端） Read an achievement from its events",
+    response_model=AchievementView,
+    summary="查看科技成果 Read an achievement (its holder, institution, evaluators, operators)",
 )
 async def read_achievement(
-    achievement_id: str, _reader: Reader, intake: IntakeDep
-) -> AchievementPublic:
+    achievement_id: str, principal: Reader, intake: IntakeDep
+) -> AchievementView:
     loaded = await intake.ports.store.load(achievement_id)
-    if loaded.version == 0:
+    if loaded.version == 0 or loaded.events[0].event_type != "AchievementDrafted":
         raise NotFound("achievement", achievement_id)
-    draft: dict[str, Any] = {}
-    state = "draft"
-    for envelope in loaded.events:
-        payload = EVENTS.payload(envelope)
-        if isinstance(payload, AchievementDrafted):
-            draft = payload.model_dump(mode="json")
-        elif envelope.event_type == "AchievementSubmitted":
-            state = "submitted"
-    return AchievementPublic(
-        id=achievement_id, status=state, stream_version=loaded.version, draft=draft
+    achievement = Achievement.rehydrate(achievement_id, [EVENTS.payload(e) for e in loaded.events])
+    if not may_read(principal, achievement):
+        raise not_yours()
+    assert achievement.status is not None
+    combined = achievement.combined_score()
+    return AchievementView(
+        id=achievement_id,
+        status=achievement.status.value,
+        status_name=STATUS_NAMES[achievement.status],
+        stream_version=loaded.version,
+        holder_id=achievement.holder_id,
+        details=achievement.details,
+        evaluators=[e.model_dump() for e in achievement.assigned.values()],
+        recused=achievement.recused,
+        evaluations=[
+            EvaluationView(
+                evaluator_id=e.evaluator_id,
+                scores=e.scores.model_dump(),
+                mean=str(e.scores.mean()),
+                recommendation=e.recommendation.value,
+                comment=e.comment,
+            )
+            for e in achievement.evaluations.values()
+        ],
+        combined_score=str(combined) if combined is not None else None,
     )

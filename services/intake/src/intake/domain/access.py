@@ -1,0 +1,46 @@
+"""Who may act on an achievement, beyond the roles a route admits.
+
+Routes admit roles (and the region of this deployment); these rules need the achievement itself:
+a holder acts only on what they drafted, an evaluator only on what they were assigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ztc_shared.application import CommandContext
+from ztc_shared.auth import Role
+from ztc_shared.domain import Forbidden
+
+OPERATORS = frozenset({Role.PROVINCE.value, Role.TORCH_CENTER.value})
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    role: str | None
+    organisation: str | None = None
+
+    @classmethod
+    def of(cls, context: CommandContext) -> Actor:
+        return cls(id=context.actor, role=context.role, organisation=context.organisation)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role in OPERATORS
+
+
+def not_yours() -> Forbidden:
+    return Forbidden(
+        "not_your_achievement",
+        "您只能操作自己的科技成果",
+        "You may act only on your own achievements",
+    )
+
+
+def operators_only() -> Forbidden:
+    return Forbidden(
+        "operators_only",
+        "只有省级科技管理部门或火炬中心可以执行此操作",
+        "Only the provincial department or the Torch Center may do this",
+    )
