@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from intake.bootstrap import bootstrap
 from intake.config import IntakeSettings
-from intake.entrypoints.api.routes import achievements, calls
+from intake.entrypoints.api.routes import achievements, calls, catalogue, imports, public
 from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
@@ -37,7 +37,14 @@ def create_intake_app(settings: IntakeSettings | None = None) -> FastAPI:
         settings=settings,
         title="直通车 · 成果征集与入库 Intake",
         description=DESCRIPTION,
-        routers=[achievements.router, calls.router],
+        # catalogue before achievements: its fixed paths (/achievements/export.xlsx) win over {id}
+        routers=[
+            catalogue.router,
+            achievements.router,
+            calls.router,
+            imports.router,
+            public.router,
+        ],
         lifespan=lifespan,
     )
 
