@@ -182,7 +182,7 @@ async def test_concurrent_submits_one_wins_the_other_conflicts(
             kinds.add(loser.json()["error"])
         assert kinds <= {"concurrency_conflict", "not_a_draft"}
         for achievement_id in ids:
-            state = (await client.get(f"/achievements/{achievement_id}", headers=agency)).json()
+            state = (await client.get(f"/achievements/{achievement_id}", headers=holder)).json()
             assert (state["status"], state["stream_version"]) == ("submitted", 2)
 
 
