@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
-from intake.bootstrap import Intake
+from intake.adapters.queries import IntakeQueries
+from intake.application.projections import initialise_segmenter
+from intake.bootstrap import Intake, intake_queries
+from intake.config import IntakeSettings
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
+from ztc_shared.mongo import make_client
 from ztc_shared.web import CommandContextFor, require_roles
 
 SUBMITTERS = (Role.HOLDER, Role.SUPPORT_ORG)
@@ -23,3 +30,34 @@ async def get_intake(request: Request) -> Intake:
 IntakeDep = Annotated[Intake, Depends(get_intake)]
 SubmitterContext = Annotated[CommandContext, Depends(CommandContextFor(*SUBMITTERS))]
 Reader = Annotated[Principal, Depends(require_roles(*READERS))]
+
+OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
+
+
+@asynccontextmanager
+async def read_side(app: FastAPI) -> AsyncIterator[None]:
+    """The read side of the catalogue and public routes: a database connection of its own and the
+    queries over the projections. Both routers name this lifespan; the first to start opens it.
+    jieba's dictionary loads in the background meanwhile, so the first search need not wait."""
+    if getattr(app.state, "queries", None) is not None:
+        yield
+        return
+    settings: IntakeSettings = app.state.settings
+    client = make_client(settings.mongodb_uri)
+    app.state.queries = intake_queries(settings, client[settings.database])
+    warm = asyncio.create_task(asyncio.to_thread(initialise_segmenter))
+    try:
+        yield
+    finally:
+        app.state.queries = None
+        await asyncio.gather(warm, return_exceptions=True)
+        await client.close()
+
+
+async def get_queries(request: Request) -> IntakeQueries:
+    queries: IntakeQueries = request.app.state.queries
+    return queries
+
+
+QueriesDep = Annotated[IntakeQueries, Depends(get_queries)]
+OperatorReader = Annotated[Principal, Depends(require_roles(*OPERATORS))]
