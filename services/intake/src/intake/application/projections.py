@@ -272,6 +272,9 @@ class CatalogueProjector:
                 document["granted_to"].append(payload.company_id)
         elif isinstance(payload, DuplicateSuspected):
             document["duplicates"].append({"other_id": payload.other_id, "reason": payload.reason})
+        elif event.event_type == "DuplicateDismissed":  # an operator keeps both
+            other = event.payload.get("other_id")
+            document["duplicates"] = [d for d in document["duplicates"] if d["other_id"] != other]
         elif isinstance(payload, AchievementsMerged):
             document["merged_ids"].append(payload.merged_id)
         elif isinstance(payload, AchievementWithdrawn):
