@@ -17,8 +17,11 @@
    ``ZTC_KEEP_STACK=1``).
 
 Ports come from the services' settings: ``INTAKE_PORT`` (8001), ``SCREENING_PORT`` (8002),
-``SCREENING_WORKER_METRICS_PORT`` (9102), ...; ``ZTC_TOPIC_PREFIX`` / ``ZTC_DATABASE_PREFIX`` keep a
-run's data apart from others'. ``ZTC_DEVSERVER_DEMO=0`` skips the demo data.
+``SCREENING_WORKER_METRICS_PORT`` (9102), ...; a service with several projections runs one worker
+process per projection (``WORKER_PROJECTIONS``), the first on ``<SERVICE>_WORKER_METRICS_PORT``, each
+other on ``<SERVICE>_<PROJECTION>_WORKER_METRICS_PORT`` (intake's public: 9111).
+``ZTC_TOPIC_PREFIX`` / ``ZTC_DATABASE_PREFIX`` keep a run's data apart from others'.
+``ZTC_DEVSERVER_DEMO=0`` skips the demo data.
 """
 
 from __future__ import annotations
@@ -71,6 +74,10 @@ DEMO_HOLDER_NAME = "陈晓峰（演示持有人）"
 DEMO_AGENCY = "demo-agency-001"
 DEMO_AGENCY_NAME = "广东省技术转移服务中心（演示）"
 
+# Services whose worker runs more than one projection: one process each, in this order. The others
+# run their worker's default projection.
+WORKER_PROJECTIONS: dict[str, tuple[str, ...]] = {"intake": ("catalogue", "public")}
+
 SERVICE_NAMES_ZH = {
     "intake": "成果征集与入库",
     "screening": "项目筛选",
@@ -87,6 +94,9 @@ class DevserverSettings(ServiceSettings):
     intake_port: int = Field(default=8001, validation_alias="INTAKE_PORT")
     intake_worker_metrics_port: int = Field(
         default=9101, validation_alias="INTAKE_WORKER_METRICS_PORT"
+    )
+    intake_public_worker_metrics_port: int = Field(
+        default=9111, validation_alias="INTAKE_PUBLIC_WORKER_METRICS_PORT"
     )
     screening_port: int = Field(default=8002, validation_alias="SCREENING_PORT")
     screening_worker_metrics_port: int = Field(
@@ -106,9 +116,15 @@ class DevserverSettings(ServiceSettings):
     )
     demo: bool = Field(default=True, validation_alias="ZTC_DEVSERVER_DEMO")
 
-    def port_of(self, service: str, kind: Literal["api", "worker"]) -> tuple[int, str]:
-        """The port of a service's API or worker metrics, and the variable that sets it."""
+    def port_of(
+        self, service: str, kind: Literal["api", "worker"], projection: str | None = None
+    ) -> tuple[int, str]:
+        """The port of a service's API or worker metrics, and the variable that sets it; a worker
+        of a projection other than the service's first has a port of its own."""
         suffix = "port" if kind == "api" else "worker_metrics_port"
+        first = WORKER_PROJECTIONS.get(service, (None,))[0]
+        if kind == "worker" and projection is not None and projection != first:
+            suffix = f"{projection}_{suffix}"
         name = f"{service}_{suffix}"
         if name not in type(self).model_fields:
             raise DevserverError(
@@ -397,6 +413,17 @@ class Supervised:
         return marker is None or marker in self.process.log_since_start()
 
 
+def worker_projections(service: str) -> tuple[str | None, ...]:
+    """The projections whose worker processes a service runs (``None``: its default one)."""
+    if service not in WORKERS:
+        return ()
+    return WORKER_PROJECTIONS.get(service, (None,))
+
+
+def _worker_label(service: str, projection: str | None) -> str:
+    return f"{service} worker {projection}" if projection else f"{service} worker"
+
+
 def _port_taken(host: str, port: int) -> bool:
     """True when something listens on ``host:port`` (a socket in TIME_WAIT does not count, as
     uvicorn and the metrics server bind with SO_REUSEADDR too)."""
@@ -496,9 +523,9 @@ class DevServer:
             if service in APIS:
                 port, variable = self.settings.port_of(service, "api")
                 wanted.append((port, variable, f"{service} API"))
-            if service in WORKERS:
-                port, variable = self.settings.port_of(service, "worker")
-                wanted.append((port, variable, f"{service} worker metrics"))
+            for projection in worker_projections(service):
+                port, variable = self.settings.port_of(service, "worker", projection)
+                wanted.append((port, variable, f"{_worker_label(service, projection)} metrics"))
         seen: dict[int, str] = {}
         for port, variable, what in wanted:
             if port in seen:
@@ -534,7 +561,7 @@ class DevServer:
             f"{self.endpoints.mongodb_uri} ({how}, {_elapsed(started)})"
         )
 
-    def service_env(self, service: str) -> dict[str, str]:
+    def service_env(self, service: str, projection: str | None = None) -> dict[str, str]:
         assert self.endpoints is not None
         env = {
             "KAFKA_BOOTSTRAP_SERVERS": self.endpoints.kafka_bootstrap_servers,
@@ -546,8 +573,9 @@ class DevServer:
             port, variable = self.settings.port_of(service, "api")
             env[variable] = str(port)
         if service in WORKERS:
-            port, variable = self.settings.port_of(service, "worker")
-            env[variable] = str(port)
+            # The worker reads <SERVICE>_WORKER_METRICS_PORT, whichever projection it runs.
+            port, _ = self.settings.port_of(service, "worker", projection)
+            env[f"{service.upper()}_WORKER_METRICS_PORT"] = str(port)
         return env
 
     def build_processes(self) -> list[Supervised]:
@@ -585,18 +613,19 @@ class DevServer:
                         ),
                     )
                 )
-            if service in WORKERS:
+            for projection in worker_projections(service):
+                label = _worker_label(service, projection)
                 processes.append(
                     Supervised(
-                        f"{service} worker",
+                        label,
                         service,
                         "worker",
                         ServiceProcess(
-                            f"{service}-worker",
+                            label.replace(" ", "-"),
                             WORKERS[service],
-                            env=env,
+                            env=self.service_env(service, projection),
                             log_dir=self.log_dir,
-                            args=("run",),
+                            args=("run",) if projection is None else ("run", projection),
                             ready_marker=WORKER_READY,
                         ),
                     )
@@ -761,9 +790,10 @@ class DevServer:
                     f"  健康检查 health     {url}/healthz   {url}/readyz",
                     f"  指标 metrics        {url}/metrics",
                 ]
-            if service in WORKERS:
-                port, _ = self.settings.port_of(service, "worker")
-                lines.append(f"  worker 指标 metrics  http://{self.settings.host}:{port}/metrics")
+            for projection in worker_projections(service):
+                port, _ = self.settings.port_of(service, "worker", projection)
+                what = f"worker {projection}" if projection else "worker"
+                lines.append(f"  {what} 指标 metrics  http://{self.settings.host}:{port}/metrics")
         lines += [
             "",
             f"日志 logs            {self.log_dir}/<service>-<api|relay|worker>.log",

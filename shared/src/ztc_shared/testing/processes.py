@@ -22,6 +22,7 @@ RELAYS = {
     "screening": "screening.entrypoints.relay",
 }
 WORKERS = {
+    "intake": "intake.entrypoints.worker",
     "screening": "screening.entrypoints.worker",
 }
 

@@ -173,7 +173,7 @@ def _cell(name: str, document: dict[str, Any], zh: bool) -> Any:
     """One cell of the export, as people read it."""
     value = document.get("_id") if name == "id" else document.get(name)
     if name == "status":
-        return STATUS_NAMES.get(value, value) if zh else value
+        return STATUS_NAMES[AchievementStatus(str(value))] if zh else value
     if name == "field":
         return document.get("field_name") if zh else value
     if name == "sub_field":
