@@ -8,6 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from intake.adapters.queries import IntakeQueries
+from intake.application.duplicates import DuplicateFinder, NoDuplicateFinder
 from intake.application.handlers import HANDLERS, Ports
 from intake.application.projections import PROJECTIONS
 from intake.config import IntakeSettings
@@ -37,9 +38,18 @@ class Intake:
         return await handler(self.ports, command, context, stream_id)
 
 
-def bootstrap(settings: IntakeSettings, *, store: EventStore, clock: Clock | None = None) -> Intake:
+def bootstrap(
+    settings: IntakeSettings,
+    *,
+    store: EventStore,
+    clock: Clock | None = None,
+    duplicates: DuplicateFinder | None = None,
+) -> Intake:
     assert service_topic("intake") == intake_contracts.TOPIC
-    return Intake(settings=settings, ports=Ports(store=store, clock=clock or SystemClock()))
+    ports = Ports(
+        store=store, clock=clock or SystemClock(), duplicates=duplicates or NoDuplicateFinder()
+    )
+    return Intake(settings=settings, ports=ports)
 
 
 def projection_definitions(settings: IntakeSettings) -> dict[str, ProjectionDefinition]:

@@ -360,6 +360,16 @@ class DuplicateSuspected(DomainEvent):
 
 
 @EVENTS.register
+class DuplicateDismissed(DomainEvent):
+    """An operator looked at a suspected duplicate and keeps both (保留两项)."""
+
+    event_type = "DuplicateDismissed"
+    stream_type = ACHIEVEMENT
+
+    other_id: str
+
+
+@EVENTS.register
 class AchievementsMerged(DomainEvent):
     """Recorded on the achievement that is kept; the other is withdrawn as merged."""
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from intake.application.duplicates import DuplicateFinder, NoDuplicateFinder
 from intake.domain.access import Actor
 from intake.domain.achievement import Achievement
 from intake.domain.call import CollectionCall
@@ -15,9 +16,11 @@ from intake.domain.commands import (
     ArchiveAchievement,
     AssignEvaluators,
     CloseCollectionCall,
+    DismissDuplicate,
     DraftAchievement,
     EvaluateAchievement,
     GrantConfidentialAccess,
+    MergeDuplicate,
     OpenCollectionCall,
     PublishAchievement,
     RecuseEvaluator,
@@ -39,6 +42,7 @@ from ztc_shared.eventstore import EventStore
 class Ports:
     store: EventStore
     clock: Clock
+    duplicates: DuplicateFinder = field(default_factory=NoDuplicateFinder)
 
 
 def _reply(achievement: Achievement, version: int) -> dict[str, Any]:
@@ -72,11 +76,71 @@ async def draft_achievement(
 
 
 async def submit_achievement(
-    ports: Ports, command: SubmitAchievement, context: CommandContext, stream_id: str | None
+    ports: Ports,
+    command: SubmitAchievement | ResubmitAchievement,
+    context: CommandContext,
+    stream_id: str | None,
 ) -> CommandResult:
-    if command.call_id is not None:
+    """Submit or resubmit, recording any achievement it looks like (``DuplicateSuspected``)."""
+    if stream_id is None:
+        raise ValueError(f"{type(command).__name__} needs the achievement's id")
+    if isinstance(command, SubmitAchievement) and command.call_id is not None:
         await _require_open_call(ports, command.call_id)
-    return await _on_achievement(ports, command, context, stream_id)
+    loaded = await ports.store.load(stream_id)
+    # Looked up before the command runs (the read model is eventually consistent anyway); the
+    # aggregate records only suspicions it has not recorded before.
+    duplicates: list[tuple[str, str]] = []
+    if loaded.events and loaded.events[0].event_type == "AchievementDrafted":
+        current = Achievement.rehydrate(stream_id, [_payload(e) for e in loaded.events])
+        duplicates = await ports.duplicates.find(stream_id, current.details)
+    actor = Actor.of(context)
+    method = "submit" if isinstance(command, SubmitAchievement) else "resubmit"
+    return await execute(
+        ports.store,
+        Achievement,
+        stream_id,
+        context,
+        lambda achievement: getattr(achievement, method)(command, actor, duplicates),
+        command=type(command).__name__,
+        clock=ports.clock,
+        body=_reply,
+    )
+
+
+async def merge_duplicate(
+    ports: Ports, command: MergeDuplicate, context: CommandContext, stream_id: str | None
+) -> CommandResult:
+    """Withdraw the duplicate as merged into this one, then record the merge here. Each step is a
+    no-op when done already, so a retry after a failure between them completes the merge."""
+    if stream_id is None:
+        raise ValueError("MergeDuplicate needs the achievement's id")
+    actor = Actor.of(context)
+    kept = await ports.store.load(stream_id)
+    if kept.version == 0:
+        raise NotFound("achievement", stream_id)
+    state = Achievement.rehydrate(stream_id, [_payload(e) for e in kept.events])
+    if command.other_id not in state.suspected and command.other_id not in state.merged:
+        state.merge(command, actor)  # raises the domain's refusal, nothing written
+    await execute(
+        ports.store,
+        Achievement,
+        command.other_id,
+        context,
+        lambda other: other.absorb_into(stream_id, actor),
+        command="AbsorbDuplicate",
+        clock=ports.clock,
+        body=_reply,
+    )
+    return await execute(
+        ports.store,
+        Achievement,
+        stream_id,
+        context,
+        lambda achievement: achievement.merge(command, actor),
+        command="MergeDuplicate",
+        clock=ports.clock,
+        body=_reply,
+    )
 
 
 async def _require_open_call(ports: Ports, call_id: str) -> None:
@@ -99,8 +163,6 @@ def _payload(envelope: EventEnvelope) -> DomainEvent:
 # The other achievement commands: one aggregate method each, with the actor.
 ACHIEVEMENT_METHODS: dict[type, str] = {
     UpdateAchievement: "update",
-    SubmitAchievement: "submit",
-    ResubmitAchievement: "resubmit",
     ReturnAchievement: "return_for_revision",
     AssignEvaluators: "assign",
     RecuseEvaluator: "recuse",
@@ -111,6 +173,7 @@ ACHIEVEMENT_METHODS: dict[type, str] = {
     GrantConfidentialAccess: "grant_access",
     WithdrawAchievement: "withdraw",
     ArchiveAchievement: "archive",
+    DismissDuplicate: "dismiss_duplicate",
 }
 
 
@@ -174,11 +237,9 @@ Handler = Callable[[Ports, Any, CommandContext, str | None], Awaitable[CommandRe
 HANDLERS: dict[type, Handler] = {
     DraftAchievement: draft_achievement,
     SubmitAchievement: submit_achievement,
+    ResubmitAchievement: submit_achievement,
+    MergeDuplicate: merge_duplicate,
     OpenCollectionCall: open_call,
     CloseCollectionCall: close_call,
-    **{
-        command: _on_achievement
-        for command in ACHIEVEMENT_METHODS
-        if command is not SubmitAchievement
-    },
+    **{command: _on_achievement for command in ACHIEVEMENT_METHODS},
 }

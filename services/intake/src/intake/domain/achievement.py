@@ -13,6 +13,7 @@ Every transition is one command method that checks the state (and who asks) and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -22,9 +23,11 @@ from intake.domain.commands import (
     AdmitAchievement,
     ArchiveAchievement,
     AssignEvaluators,
+    DismissDuplicate,
     DraftAchievement,
     EvaluateAchievement,
     GrantConfidentialAccess,
+    MergeDuplicate,
     PublishAchievement,
     RecuseEvaluator,
     RejectAchievement,
@@ -47,10 +50,13 @@ from ztc_shared.contracts.intake import (
     AchievementRejected,
     AchievementResubmitted,
     AchievementReturned,
+    AchievementsMerged,
     AchievementSubmitted,
     AchievementUpdated,
     AchievementWithdrawn,
     ConfidentialAccessGranted,
+    DuplicateDismissed,
+    DuplicateSuspected,
     EvaluationAssigned,
     EvaluationSummary,
     Evaluator,
@@ -123,6 +129,9 @@ class Achievement(Aggregate):
         self.evaluations: dict[str, AchievementEvaluated] = {}
         self.granted: set[str] = set()
         self.call_id: str | None = None
+        self.suspected: dict[str, str] = {}  # other achievement → why
+        self.merged: set[str] = set()
+        self.merged_into: str | None = None
 
     # reading
 
@@ -196,7 +205,13 @@ class Achievement(Aggregate):
         material = live and bool(MATERIAL_FIELDS & changes.keys())
         self._record(AchievementUpdated(changes=changes, material=material))
 
-    def submit(self, command: SubmitAchievement, actor: Actor) -> None:
+    def submit(
+        self,
+        command: SubmitAchievement,
+        actor: Actor,
+        duplicates: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """``duplicates``: achievements that look like this one (``DuplicateSuspected`` each)."""
         self._require_owner(actor)
         if self.status is not AchievementStatus.DRAFT:
             raise _wrong_state(
@@ -206,8 +221,14 @@ class Achievement(Aggregate):
                 "Only a draft can be submitted; this achievement was submitted already",
             )
         self._record(AchievementSubmitted(call_id=command.call_id))
+        self._suspect(duplicates)
 
-    def resubmit(self, _command: ResubmitAchievement, actor: Actor) -> None:
+    def resubmit(
+        self,
+        _command: ResubmitAchievement,
+        actor: Actor,
+        duplicates: Sequence[tuple[str, str]] = (),
+    ) -> None:
         self._require_owner(actor)
         if self.status is not AchievementStatus.RETURNED:
             raise _wrong_state(
@@ -217,6 +238,56 @@ class Achievement(Aggregate):
                 "Only an achievement returned for revision can be resubmitted",
             )
         self._record(AchievementResubmitted())
+        self._suspect(duplicates)
+
+    def _suspect(self, duplicates: Sequence[tuple[str, str]]) -> None:
+        for other_id, reason in duplicates:
+            if (
+                other_id != self.id
+                and other_id not in self.suspected
+                and other_id not in self.merged
+            ):
+                self._record(DuplicateSuspected(other_id=other_id, reason=reason))
+
+    # duplicates: the operators decide
+
+    def merge(self, command: MergeDuplicate, actor: Actor) -> None:
+        """Keep this one; the other is folded in (it is withdrawn as merged by ``absorb_into``)."""
+        self._require_operator(actor)
+        if command.other_id in self.merged:
+            return
+        if command.other_id not in self.suspected:
+            raise DomainError(
+                "not_suspected",
+                "只能合并被标记为疑似重复的成果",
+                "Only an achievement suspected to duplicate this one can be merged into it",
+            )
+        if self.status in CLOSED or self.merged_into:
+            raise _wrong_state(
+                "closed", self.status, "该成果已撤回或归档", "It is withdrawn or archived"
+            )
+        self._record(AchievementsMerged(merged_id=command.other_id))
+
+    def absorb_into(self, kept_id: str, actor: Actor) -> None:
+        """This one is the duplicate: withdraw it as merged into ``kept_id``."""
+        self._require_operator(actor)
+        if self.merged_into == kept_id:
+            return
+        if self.status in CLOSED or self.status is None:
+            raise _wrong_state(
+                "closed", self.status, "被合并的成果已撤回或归档", "The duplicate is closed already"
+            )
+        self._record(
+            AchievementWithdrawn(reason=f"与成果 {kept_id} 重复，已合并", merged_into=kept_id)
+        )
+
+    def dismiss_duplicate(self, command: DismissDuplicate, actor: Actor) -> None:
+        self._require_operator(actor)
+        if command.other_id not in self.suspected:
+            raise DomainError(
+                "not_suspected", "该成果未被标记为疑似重复", "No such suspected duplicate"
+            )
+        self._record(DuplicateDismissed(other_id=command.other_id))
 
     def grant_access(self, command: GrantConfidentialAccess, actor: Actor) -> None:
         self._require_owner(actor)
@@ -449,6 +520,17 @@ class Achievement(Aggregate):
 
     def _when_AchievementWithdrawn(self, event: AchievementWithdrawn) -> None:  # noqa: N802
         self.status = AchievementStatus.WITHDRAWN
+        self.merged_into = event.merged_into
+
+    def _when_DuplicateSuspected(self, event: DuplicateSuspected) -> None:  # noqa: N802
+        self.suspected[event.other_id] = event.reason
+
+    def _when_DuplicateDismissed(self, event: DuplicateDismissed) -> None:  # noqa: N802
+        self.suspected.pop(event.other_id, None)
+
+    def _when_AchievementsMerged(self, event: AchievementsMerged) -> None:  # noqa: N802
+        self.suspected.pop(event.merged_id, None)
+        self.merged.add(event.merged_id)
 
     def _when_AchievementArchived(self, event: AchievementArchived) -> None:  # noqa: N802
         self.status = AchievementStatus.ARCHIVED

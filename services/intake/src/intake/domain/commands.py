@@ -180,3 +180,16 @@ class CloseCollectionCall(_Command):
     """Close a call (关闭征集)."""
 
     reason: str = Field(default="", max_length=500)
+
+
+class MergeDuplicate(_Command):
+    """Keep this achievement and fold the suspected duplicate into it (合并重复成果): the other is
+    withdrawn as merged into this one."""
+
+    other_id: str = Field(min_length=1, max_length=64, description="被合并的成果")
+
+
+class DismissDuplicate(_Command):
+    """Keep both: the suspicion was wrong (保留两项)."""
+
+    other_id: str = Field(min_length=1, max_length=64)

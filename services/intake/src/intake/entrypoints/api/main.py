@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from intake.adapters.duplicates import CatalogueDuplicateFinder
 from intake.bootstrap import bootstrap
 from intake.config import IntakeSettings
 from intake.entrypoints.api.routes import achievements, calls, catalogue, imports, public
 from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
 
@@ -29,7 +31,14 @@ def create_intake_app(settings: IntakeSettings | None = None) -> FastAPI:
         async with service_resources(app, settings) as resources:
             store = MongoEventStore(resources.database)
             await store.ensure_indexes()
-            app.state.intake = bootstrap(settings, store=store)
+            catalog = MongoProjectionCatalog(
+                resources.database, settings.service, settings.topic_prefix
+            )
+            app.state.intake = bootstrap(
+                settings,
+                store=store,
+                duplicates=CatalogueDuplicateFinder(resources.database, catalog),
+            )
             report_relay_backlog(app, settings.service, store)
             yield
 

@@ -13,9 +13,11 @@ from intake.domain.commands import (
     AdmitAchievement,
     ArchiveAchievement,
     AssignEvaluators,
+    DismissDuplicate,
     DraftAchievement,
     EvaluateAchievement,
     GrantConfidentialAccess,
+    MergeDuplicate,
     PublishAchievement,
     RecuseEvaluator,
     RejectAchievement,
@@ -69,6 +71,9 @@ class AchievementView(BaseModel):
     recused: dict[str, str]
     evaluations: list[EvaluationView]
     combined_score: str | None
+    suspected_duplicates: dict[str, str]
+    merged: list[str]
+    merged_into: str | None
 
 
 def _headers(response: Response, version: int, replayed: bool) -> None:
@@ -291,6 +296,36 @@ async def archive_achievement(
     return await _run(intake, command, context, response, achievement_id)
 
 
+@router.post(
+    "/{achievement_id}/duplicates/merge",
+    response_model=AchievementAccepted,
+    summary="合并重复成果 Keep this one and merge the suspected duplicate into it",
+)
+async def merge_duplicate(
+    achievement_id: str,
+    command: MergeDuplicate,
+    context: OperatorContext,
+    intake: IntakeDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
+@router.post(
+    "/{achievement_id}/duplicates/dismiss",
+    response_model=AchievementAccepted,
+    summary="保留两项 Keep both: the suspected duplicate is not one",
+)
+async def dismiss_duplicate(
+    achievement_id: str,
+    command: DismissDuplicate,
+    context: OperatorContext,
+    intake: IntakeDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await _run(intake, command, context, response, achievement_id)
+
+
 def may_read(principal: Principal, achievement: Achievement) -> bool:
     """Holders their own; an institution its own; evaluators what they were assigned; the
     province (its region is checked at the route) and the Torch Center everything."""
@@ -342,4 +377,7 @@ async def read_achievement(
             for e in achievement.evaluations.values()
         ],
         combined_score=str(combined) if combined is not None else None,
+        suspected_duplicates=achievement.suspected,
+        merged=sorted(achievement.merged),
+        merged_into=achievement.merged_into,
     )
