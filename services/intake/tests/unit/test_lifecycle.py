@@ -508,3 +508,13 @@ async def test_events_round_trip_through_their_contracts() -> None:
         if isinstance(payload, EvaluationAssigned | AchievementEvaluated):
             assert payload.model_dump(mode="json") == envelope.payload
     assert Recommendation.ADMIT.value == "admit"
+
+
+async def test_a_field_no_longer_confidential_carries_its_value_in_the_update() -> None:
+    s = await drafted()
+    assert await s.when(UpdateAchievement(confidential=["attachments"])) == ["AchievementUpdated"]
+    update = EVENTS.payload((await s.store.load(s.id)).events[-1])
+    changes = update.changes  # type: ignore[attr-defined]
+    assert changes["confidential"] == ["attachments"]
+    assert changes["asking_price_wan"] == "500"  # freed: its value travels with the change
+    assert changes["contact"]["name"] == "李四"

@@ -201,6 +201,10 @@ class Achievement(Aggregate):
         _check_sub_field(field, changes.get("sub_field", self.details.get("sub_field")))
         if "confidential" in changes:
             _check_confidential(changes["confidential"])
+            # A field no longer kept confidential goes public with its current value: readers
+            # that never held it (public disclosure) learn it from this event.
+            for name in sorted(self.confidential() - set(changes["confidential"])):
+                changes.setdefault(name, self.details.get(name))
         live = self.status in (AchievementStatus.ADMITTED, AchievementStatus.PUBLISHED)
         material = live and bool(MATERIAL_FIELDS & changes.keys())
         self._record(AchievementUpdated(changes=changes, material=material))
