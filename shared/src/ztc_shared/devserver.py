@@ -21,11 +21,13 @@ Ports come from the services' settings: ``INTAKE_PORT`` (8001), ``SCREENING_PORT
 process per projection (``WORKER_PROJECTIONS``), the first on ``<SERVICE>_WORKER_METRICS_PORT``, each
 other on ``<SERVICE>_<PROJECTION>_WORKER_METRICS_PORT`` (intake's public: 9111).
 ``ZTC_TOPIC_PREFIX`` / ``ZTC_DATABASE_PREFIX`` keep a run's data apart from others'.
-``ZTC_DEVSERVER_DEMO=0`` skips the demo data.
+``ZTC_DEVSERVER_DEMO=0`` skips the demo data; ``ZTC_DEVSERVER_DEMO_CATALOGUE=N`` loads N of the
+generated catalogue's achievements (default 300, 0 for none) through their whole lifecycle.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -49,6 +51,8 @@ from pydantic import Field
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.contracts.intake import Channel
 from ztc_shared.contracts.taxonomy import FIELD_NAMES, IndustryField, is_sub_field_of
+from ztc_shared.demo_catalogue import catalogue
+from ztc_shared.demo_loader import EVALUATORS, LoadReport, load_catalogue
 from ztc_shared.observability.logging import configure_logging
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.stack import StackEndpoints, StackError, StackSettings, ensure_stack, stop_stack
@@ -72,6 +76,15 @@ BANNER_END = "按 Ctrl-C 停止全部服务 · Press Ctrl-C to stop everything"
 DEMO_HOLDER = "demo-holder-001"
 DEMO_HOLDER_NAME = "陈晓峰（演示持有人）"
 DEMO_AGENCY = "demo-agency-001"
+DEMO_PROVINCE = "demo-province-001"
+DEMO_PROVINCE_NAME = "省科技厅成果转化处（演示）"
+STAGE_NAMES = {
+    "draft": "草稿",
+    "submitted": "待评估",
+    "under_evaluation": "评估中",
+    "admitted": "已入库",
+    "published": "已公开",
+}
 DEMO_AGENCY_NAME = "广东省技术转移服务中心（演示）"
 
 # Services whose worker runs more than one projection: one process each, in this order. The others
@@ -115,6 +128,9 @@ class DevserverSettings(ServiceSettings):
         default=9105, validation_alias="NOTIFY_WORKER_METRICS_PORT"
     )
     demo: bool = Field(default=True, validation_alias="ZTC_DEVSERVER_DEMO")
+    demo_catalogue: int = Field(
+        default=300, ge=0, le=328, validation_alias="ZTC_DEVSERVER_DEMO_CATALOGUE"
+    )
 
     def port_of(
         self, service: str, kind: Literal["api", "worker"], projection: str | None = None
@@ -372,6 +388,7 @@ class DemoReport:
     submitted: int
     drafts: int
     seconds_to_library: float
+    catalogue: LoadReport | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,6 +475,23 @@ class DevServer:
         self.endpoints: StackEndpoints | None = None
         self.processes: list[Supervised] = []
         self.tokens = {
+            "province": mint_token(
+                settings,
+                subject=DEMO_PROVINCE,
+                role=Role.PROVINCE,
+                region=settings.region,
+                name=DEMO_PROVINCE_NAME,
+            ),
+            **{
+                e["evaluator_id"]: mint_token(
+                    settings,
+                    subject=e["evaluator_id"],
+                    role=Role.EXPERT,
+                    region=settings.region,
+                    name=e["name"],
+                )
+                for e in EVALUATORS
+            },
             "holder": mint_token(
                 settings,
                 subject=DEMO_HOLDER,
@@ -712,13 +746,40 @@ class DevServer:
             f"  screening's library shows the {len(waiting)} submitted ones after "
             f"{_elapsed(library_started)} (demo data {_elapsed(started)})"
         )
+        loaded = self._load_catalogue(intake) if self.settings.demo_catalogue else None
         return DemoReport(
             created=created,
             already_there=already,
             submitted=len(waiting),
             drafts=drafts,
             seconds_to_library=time.monotonic() - library_started,
+            catalogue=loaded,
         )
+
+    def _load_catalogue(self, intake: str) -> LoadReport:
+        """The demo catalogue (``ZTC_DEVSERVER_DEMO_CATALOGUE`` items) through the whole lifecycle:
+        drafted by a holder, evaluated by two agency experts, admitted and published by the
+        province, each item as far as its stage."""
+        items = catalogue(self.settings.demo_catalogue)
+        _say(f"  成果库演示数据 catalogue: {len(items)} achievements through their lifecycle…")
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            if time.monotonic() - last[0] >= 2.0 or done == total:
+                last[0] = time.monotonic()
+                _say(f"    {done}/{total}")
+
+        report = asyncio.run(load_catalogue(intake, self.tokens, items, progress=progress))
+        if report.failures:
+            raise DevserverError(
+                f"{len(report.failures)} catalogue items failed, first: {report.failures[0]}"
+            )
+        stages = "、".join(f"{STAGE_NAMES[k]} {v}" for k, v in sorted(report.by_stage.items()))
+        _say(
+            f"  {report.created} new, {report.already_there} already there ({stages}) "
+            f"in {report.seconds:.1f} s"
+        )
+        return report
 
     @staticmethod
     def _post(
@@ -811,6 +872,13 @@ class DevServer:
                 f"演示数据 demo data   {report.submitted} 项已提交入库 submitted, "
                 f"{report.drafts} 项草稿 drafts (holder {DEMO_HOLDER}, agency {DEMO_AGENCY})"
             )
+            if report.catalogue is not None:
+                published = report.catalogue.by_stage.get("published", 0)
+                lines.append(
+                    f"                     成果库 {len(report.catalogue.last_versions)} 项, "
+                    f"其中 {published} 项已公开 catalogue items, {published} published: "
+                    f"{self.api_url('intake')}/public/achievements?q=电池"
+                )
         lines += [
             "",
             "开发令牌（12 小时有效）· development tokens (valid 12 h), paste into your shell:",

@@ -21,12 +21,15 @@ import httpx
 import pytest
 
 from ztc_shared.auth import Role, mint_token
+from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.devserver import BANNER_END, DEMO_ACHIEVEMENTS
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.stack import StackEndpoints
 from ztc_shared.testing.processes import free_port
 
 pytestmark = pytest.mark.integration
+
+CATALOGUE_SIZE = 16  # a slice of make run's 300, through the whole lifecycle
 
 BANNER_TIMEOUT_S = 90.0
 EXIT_TIMEOUT_S = 30.0
@@ -102,6 +105,8 @@ def devserver_env(stack: StackEndpoints, tmp_path: Path) -> dict[str, str]:
         "SCREENING_PORT": str(free_port()),
         "SCREENING_WORKER_METRICS_PORT": str(free_port()),
         "INTAKE_WORKER_METRICS_PORT": str(free_port()),
+        "INTAKE_PUBLIC_WORKER_METRICS_PORT": str(free_port()),
+        "ZTC_DEVSERVER_DEMO_CATALOGUE": str(CATALOGUE_SIZE),
     }
 
 
@@ -135,7 +140,8 @@ def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
             f"--- stderr ---\n{stderr.read_text()}"
         )
     children += _children(process.pid)
-    assert len(children) == 5, output.text  # intake api + relay, screening api + relay + worker
+    # intake api + relay + two workers (catalogue, public), screening api + relay + worker
+    assert len(children) == 7, output.text
 
     intake = f"http://127.0.0.1:{devserver_env['INTAKE_PORT']}"
     screening = f"http://127.0.0.1:{devserver_env['SCREENING_PORT']}"
@@ -148,20 +154,41 @@ def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
     token = mint_token(
         ServiceSettings(), subject="devserver-test", role=Role.SUPPORT_ORG, region="440000"
     )
-    page = httpx.get(
-        f"{screening}/library",
-        params={"page_size": 200},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert page.status_code == 200, page.text
-    titles = {item["title"] for item in page.json()["items"]}
     submitted = {item.title for item in DEMO_ACHIEVEMENTS if item.submit}
     drafts = {item.title for item in DEMO_ACHIEVEMENTS if not item.submit}
-    assert submitted and drafts
-    assert titles == submitted
-    assert page.json()["total"] == len(submitted)
+    generated = catalogue(CATALOGUE_SIZE)
+    in_library = {"submitted", "under_evaluation", "admitted", "published"}
+    shown = {i.title for i in generated if i.stage in in_library}
+    assert submitted and drafts and shown
+    # make run waited for its hand-written items; the catalogue's may still be on their way
+    deadline = time.monotonic() + 20
+    while True:
+        page = httpx.get(
+            f"{screening}/library",
+            params={"page_size": 200},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert page.status_code == 200, page.text
+        titles = {item["title"] for item in page.json()["items"]}
+        if titles == submitted | shown or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert titles == submitted | shown
+    assert page.json()["total"] == len(submitted | shown)
     assert httpx.get(f"{metrics}", timeout=5).status_code == 200
+
+    # the catalogue's published ones are in public disclosure, without a token
+    published = {i.title for i in generated if i.stage == "published"}
+    deadline = time.monotonic() + 20
+    public: set[str] = set()
+    while time.monotonic() < deadline and public != published:
+        listing = httpx.get(f"{intake}/public/achievements", params={"page_size": 100}, timeout=10)
+        assert listing.status_code == 200, listing.text
+        public = {item["title"] for item in listing.json()["items"]}
+        time.sleep(0.2)
+    assert public == published
+    assert "/public/achievements" in output.text
 
     logs = tmp_path / "stack" / "logs"
     assert {p.name for p in logs.glob("*.log")} >= {"intake-api.log", "screening-worker.log"}
@@ -172,7 +199,7 @@ def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [pid for pid in children if _alive(pid)] == []
-    assert "stopping 5 service processes" in output.text
+    assert "stopping 7 service processes" in output.text
     assert "the stack keeps running" in output.text  # it was given, so it is not stopped
 
 
