@@ -27,12 +27,12 @@ from intake.domain.commands import (
     UpdateAchievement,
     WithdrawAchievement,
 )
-from intake.entrypoints.api.deps import IntakeDep, Reader, SubmitterContext
+from intake.entrypoints.api.deps import READERS, IntakeDep, SubmitterContext
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
-from ztc_shared.domain import NotFound
+from ztc_shared.domain import Forbidden, NotFound
 from ztc_shared.events import EVENTS
-from ztc_shared.web import CommandContextFor
+from ztc_shared.web import CommandContextFor, require_roles
 
 router = APIRouter(prefix="/achievements", tags=["achievements 科技成果"])
 
@@ -41,6 +41,9 @@ EVALUATORS = (Role.EXPERT, Role.SUPPORT_ORG)
 OperatorContext = Annotated[CommandContext, Depends(CommandContextFor(*OPERATORS))]
 EvaluatorContext = Annotated[CommandContext, Depends(CommandContextFor(*EVALUATORS))]
 RecuserContext = Annotated[CommandContext, Depends(CommandContextFor(*OPERATORS, *EVALUATORS))]
+# Companies read an achievement whole once its holder granted them access; the public fields of a
+# published one are for everybody at /public/achievements.
+AchievementReader = Annotated[Principal, Depends(require_roles(*READERS, Role.COMPANY))]
 WithdrawerContext = Annotated[
     CommandContext, Depends(CommandContextFor(Role.HOLDER, Role.SUPPORT_ORG, *OPERATORS))
 ]
@@ -327,9 +330,12 @@ async def dismiss_duplicate(
 
 
 def may_read(principal: Principal, achievement: Achievement) -> bool:
-    """Holders their own; an institution its own; evaluators what they were assigned; the
-    province (its region is checked at the route) and the Torch Center everything."""
+    """Holders their own; an institution its own; evaluators what they were assigned; a company
+    what its holder granted it; the province (its region is checked at the route) and the Torch
+    Center everything."""
     actor = Actor(id=principal.subject, role=principal.role.value, organisation=principal.name)
+    if principal.role is Role.COMPANY:
+        return principal.subject in achievement.granted
     if actor.is_operator or achievement.owned_by(actor):
         return True
     if principal.subject in achievement.assigned or principal.subject in achievement.evaluations:
@@ -347,13 +353,19 @@ def may_read(principal: Principal, achievement: Achievement) -> bool:
     summary="查看科技成果 Read an achievement (its holder, institution, evaluators, operators)",
 )
 async def read_achievement(
-    achievement_id: str, principal: Reader, intake: IntakeDep
+    achievement_id: str, principal: AchievementReader, intake: IntakeDep
 ) -> AchievementView:
     loaded = await intake.ports.store.load(achievement_id)
     if loaded.version == 0 or loaded.events[0].event_type != "AchievementDrafted":
         raise NotFound("achievement", achievement_id)
     achievement = Achievement.rehydrate(achievement_id, [EVENTS.payload(e) for e in loaded.events])
     if not may_read(principal, achievement):
+        if principal.role is Role.COMPANY:
+            raise Forbidden(
+                "access_not_granted",
+                "成果持有人尚未授权贵单位查看完整信息；公开信息见 /public/achievements",
+                "The holder has not granted you access; public fields are at /public/achievements",
+            )
         raise not_yours()
     assert achievement.status is not None
     combined = achievement.combined_score()
