@@ -7,6 +7,7 @@ Torch Center everything; other roles get 403.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -289,7 +290,8 @@ async def export_catalogue(
             field=field.value if field else None,
         )
     ]
-    data = build_workbook(documents, zh=zh)
+    # Writing thousands of rows takes a while: off the event loop, like the import's reading.
+    data = await asyncio.to_thread(build_workbook, documents, zh)
     today = datetime.now(BEIJING).strftime("%Y%m%d")
     name = f"科技成果库-{today}.xlsx" if zh else f"achievements-{today}.xlsx"
     return StreamingResponse(
