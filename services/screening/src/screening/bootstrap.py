@@ -2,14 +2,51 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from screening.adapters.library_queries import LibraryQueries
+from screening.application.handlers import HANDLERS, CandidateSource, NoLibrary, Ports
 from screening.application.library import PROJECTIONS
 from screening.config import ScreeningSettings
+from ztc_shared.application import CommandContext, CommandResult
+from ztc_shared.clock import Clock, SystemClock
+from ztc_shared.contracts import screening as screening_contracts
+from ztc_shared.eventstore import EventStore
+from ztc_shared.kafka import service_topic
 from ztc_shared.projections import MongoProjectionCatalog, ProjectionDefinition
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The service as its entrypoints see it: send a command, get its result."""
+
+    settings: ScreeningSettings
+    ports: Ports
+
+    @property
+    def topic(self) -> str:
+        return service_topic("screening", self.settings.topic_prefix)
+
+    async def handle(
+        self, command: Any, context: CommandContext, stream_id: str | None = None
+    ) -> CommandResult:
+        handler = HANDLERS[type(command)]
+        return await handler(self.ports, command, context, stream_id)
+
+
+def bootstrap(
+    settings: ScreeningSettings,
+    *,
+    store: EventStore,
+    library: CandidateSource | None = None,
+    clock: Clock | None = None,
+) -> Screening:
+    assert service_topic("screening") == screening_contracts.TOPIC
+    ports = Ports(store=store, clock=clock or SystemClock(), library=library or NoLibrary())
+    return Screening(settings=settings, ports=ports)
 
 
 def projection_definitions(settings: ScreeningSettings) -> dict[str, ProjectionDefinition]:

@@ -7,18 +7,29 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from screening.bootstrap import library_queries, projection_definitions
+from screening.bootstrap import bootstrap, library_queries, projection_definitions
 from screening.config import ScreeningSettings
-from screening.entrypoints.api.routes import library
+from screening.entrypoints.api.routes import library, rounds
+from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.web import create_app
-from ztc_shared.web.resources import report_projections, serve, service_resources
+from ztc_shared.web.resources import (
+    report_projections,
+    report_relay_backlog,
+    serve,
+    service_resources,
+)
 
 DESCRIPTION = """科技成果直通车 · 项目筛选（screening）
 
 The library as screening sees it, built from intake's events; longlists and shortlists per roadshow.
 `GET /library/{id}?min_version=N` waits until the library has applied version N of the achievement
-(read your own write)."""
+(read your own write).
+
+A screening round (`/rounds`) belongs to one roadshow event: agencies and the host settle a longlist
+of about 100 admitted achievements, the host pushes it to the registered companies, the companies
+answer per candidate, and the host decides the 10–20 projects for the stage. Every POST accepts an
+`Idempotency-Key`; replies carry `X-Stream-Version`."""
 
 
 def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
@@ -28,6 +39,10 @@ def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings) as resources:
             app.state.library = library_queries(settings, resources.database)
+            store = MongoEventStore(resources.database)
+            await store.ensure_indexes()
+            app.state.screening = bootstrap(settings, store=store, library=app.state.library)
+            report_relay_backlog(app, settings.service, store)
             catalog = MongoProjectionCatalog(
                 resources.database, settings.service, settings.topic_prefix
             )
@@ -38,7 +53,7 @@ def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
         settings=settings,
         title="直通车 · 项目筛选 Screening",
         description=DESCRIPTION,
-        routers=[library.router],
+        routers=[library.router, rounds.router],
         lifespan=lifespan,
     )
 
