@@ -29,6 +29,7 @@ class Slice:
     intake_relay: ServiceProcess
     screening_api: ServiceProcess
     screening_worker: ServiceProcess
+    screening_relay: ServiceProcess
 
     @property
     def intake(self) -> str:
@@ -50,9 +51,11 @@ def start_worker(env: dict[str, str], log_dir: Path, name: str, *args: str) -> S
     ).start()
 
 
-def start_relay(env: dict[str, str], log_dir: Path, name: str) -> ServiceProcess:
+def start_relay(
+    env: dict[str, str], log_dir: Path, name: str, service: str = "intake"
+) -> ServiceProcess:
     return ServiceProcess(
-        name, RELAYS["intake"], env=env, log_dir=log_dir, ready_marker="relay.started"
+        name, RELAYS[service], env=env, log_dir=log_dir, ready_marker="relay.started"
     ).start()
 
 
@@ -86,12 +89,14 @@ def running_slice(service_env: dict[str, str], log_dir: Path) -> Iterator[Slice]
             "screening-api", APIS["screening"], env=env, log_dir=log_dir, port=screening_port
         ).start(),
         screening_worker=start_worker(env, log_dir, "screening-worker"),
+        screening_relay=start_relay(env, log_dir, "screening-relay", "screening"),
     )
     everything = [
         processes.intake_api,
         processes.intake_relay,
         processes.screening_api,
         processes.screening_worker,
+        processes.screening_relay,
     ]
     try:
         for process in everything:
