@@ -47,6 +47,7 @@ format: install
 
 bench: install ## the pipeline benchmark; figures go to docs/benchmarks.md
 	$(BIN)/python -m benchmarks.pipeline
+	$(BIN)/python -m benchmarks.ranking
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
