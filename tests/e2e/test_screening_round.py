@@ -66,6 +66,17 @@ async def test_admitted_achievements_go_through_a_round_to_the_stage(
         assert opened.status_code == 201, opened.text
         round_url = f"/rounds/{opened.json()['id']}"
         ids = list(loaded.last_versions)
+        recommended = await client.get(
+            f"{round_url}/recommendations", params={"limit": 300}, headers=agency
+        )
+        assert recommended.status_code == 200, recommended.text
+        ranking = recommended.json()
+        assert set(ids) <= {r["achievement_id"] for r in ranking}  # every candidate is ranked
+        for item in ranking:
+            assert abs(sum(item["parts"].values()) - item["score"]) < 0.01
+            assert item["explanation"]
+            assert not item["longlisted"]
+        assert [r["score"] for r in ranking] == sorted((r["score"] for r in ranking), reverse=True)
         for achievement_id in ids:
             added = await client.post(
                 f"{round_url}/candidates",
@@ -90,6 +101,10 @@ async def test_admitted_achievements_go_through_a_round_to_the_stage(
         )
         assert answered.status_code == 200, answered.text
 
+        again = (
+            await client.get(f"{round_url}/recommendations", params={"limit": 300}, headers=agency)
+        ).json()
+        assert {r["achievement_id"] for r in again if r["longlisted"]} == set(ids)
         view = (await client.get(round_url, headers=host)).json()
         suggested = [s["achievement_id"] for s in view["suggested_shortlist"]]
         assert suggested[0] == ids[0] or ids[0] in suggested[:3]  # the must-meet one ranks high

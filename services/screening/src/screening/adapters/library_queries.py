@@ -56,6 +56,21 @@ class LibraryQueries:
         document = await self._watch.wait_for(reached, wait)
         return (document, True) if document is not None else (latest, False)
 
+    async def applied_token(self) -> tuple[Any, ...]:
+        """Changes whenever the worker records a batch (or a rebuild switches generations)."""
+        generation = await self._catalog.active_cached(LIBRARY)
+        status = await self._database[STATUS].find_one(
+            {"_id": LIBRARY}, projection={"applied_total": 1, "applied_at": 1}
+        )
+        applied = (status.get("applied_total"), status.get("applied_at")) if status else ()
+        return (generation.collection, *applied)
+
+    async def entries(self, fields: dict[str, int]) -> list[dict[str, Any]]:
+        """Every entry with only ``fields`` (a scan: for the recommendation index, which compares
+        versions and re-reads nothing it already holds)."""
+        collection = await self._collection()
+        return [doc async for doc in collection.find({}, projection=fields)]
+
     async def search(
         self, *, field: str | None, region: str | None, page: int, page_size: int
     ) -> tuple[list[dict[str, Any]], int]:

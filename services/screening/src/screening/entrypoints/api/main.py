@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from screening.adapters.recommendations import Recommender
 from screening.bootstrap import bootstrap, library_queries, projection_definitions
 from screening.config import ScreeningSettings
 from screening.entrypoints.api.routes import library, rounds
@@ -39,6 +40,7 @@ def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings) as resources:
             app.state.library = library_queries(settings, resources.database)
+            app.state.recommender = Recommender(app.state.library)
             store = MongoEventStore(resources.database)
             await store.ensure_indexes()
             app.state.screening = bootstrap(settings, store=store, library=app.state.library)

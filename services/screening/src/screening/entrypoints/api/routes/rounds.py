@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
+from screening.adapters.recommendations import Recommender
 from screening.domain.access import not_pushed_to_you
 from screening.domain.commands import (
     FinalizeShortlist,
@@ -19,14 +21,16 @@ from screening.domain.commands import (
 )
 from screening.domain.round import STATUS_NAMES, ScreeningRound
 from screening.entrypoints.api.deps import (
+    ROUND_READERS,
     CompanyContext,
     CuratorContext,
+    LibraryDep,
     OrganiserContext,
     RoundReader,
     ScreeningDep,
 )
 from ztc_shared.application import CommandContext
-from ztc_shared.auth import Role
+from ztc_shared.auth import Principal, Role
 from ztc_shared.contracts.screening import (
     LEVEL_NAMES,
     REASON_NAMES,
@@ -36,6 +40,7 @@ from ztc_shared.contracts.screening import (
 from ztc_shared.contracts.taxonomy import FIELD_NAMES
 from ztc_shared.domain import NotFound
 from ztc_shared.events import EVENTS
+from ztc_shared.web import require_roles
 
 router = APIRouter(prefix="/rounds", tags=["rounds 项目筛选"])
 
@@ -290,6 +295,68 @@ async def read_round(
             "my_answers": [a.model_dump(mode="json") for a in own.values()],
         }
     )
+
+
+RecommendationReader = Annotated[Principal, Depends(require_roles(*ROUND_READERS))]
+
+
+class RecommendationView(BaseModel):
+    rank: int
+    achievement_id: str
+    title: str
+    field_name: str
+    score: float = Field(description="总分 Total")
+    parts: dict[str, float] = Field(
+        description="得分构成：文本相关、领域匹配、技术成熟度、评估得分、企业需求 Parts of the score"
+    )
+    matched_terms: list[str] = Field(description="命中词 Matched terms")
+    explanation: str = Field(description="推荐理由 Why")
+    longlisted: bool = Field(description="已在初筛名单 Already on the longlist")
+
+
+@router.get(
+    "/{round_id}/recommendations",
+    response_model=list[RecommendationView],
+    summary="推荐候选项目 The library ranked for this round, with the reasons",
+    description=(
+        "按专场主题、产业需求与企业技术需求对成果库（已入库、已公开的成果）排序："
+        "中文分词后的文本相关度（BM25F，标题 > 关键词 > 摘要）、领域匹配、技术成熟度、"
+        "评估得分与企业需求，每项给出命中词与得分构成。\n\n"
+        "The library's admitted and published achievements ranked by fit to the round's theme, the "
+        "host's needs and the companies' demands, each with matched terms and the parts of its score."
+    ),
+)
+async def recommend(
+    round_id: str,
+    _principal: RecommendationReader,
+    screening: ScreeningDep,
+    library: LibraryDep,
+    request: Request,
+    limit: int = Query(default=100, ge=1, le=300, description="条数 How many"),
+) -> list[RecommendationView]:
+    loaded = await screening.ports.store.load(round_id)
+    if loaded.version == 0 or loaded.events[0].event_type != "ScreeningRoundOpened":
+        raise NotFound("screening round", round_id)
+    round_ = ScreeningRound.rehydrate(round_id, [EVENTS.payload(e) for e in loaded.events])
+    recommender: Recommender = request.app.state.recommender
+    ranked = await recommender.recommend(round_, limit)
+    views = []
+    for number, item in enumerate(ranked, start=1):
+        entry = await library.get(item.achievement_id) or {}
+        views.append(
+            RecommendationView(
+                rank=number,
+                achievement_id=item.achievement_id,
+                title=str(entry.get("title", "")),
+                field_name=str(entry.get("field_name", "")),
+                score=round(item.score, 3),
+                parts={k: round(v, 3) for k, v in asdict(item.parts).items()},
+                matched_terms=list(item.matched_terms),
+                explanation=item.explanation,
+                longlisted=item.achievement_id in round_.longlist,
+            )
+        )
+    return views
 
 
 def _view(round_: ScreeningRound, version: int) -> RoundView:
