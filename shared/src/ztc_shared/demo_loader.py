@@ -55,9 +55,11 @@ async def load_catalogue(
     *,
     concurrency: int = 8,
     progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> LoadReport:
     """``tokens`` holds bearer tokens for ``holder``, ``province``, ``demo-expert-001`` and
-    ``demo-expert-002``."""
+    ``demo-expert-002``. When ``should_stop`` answers true, items not yet begun are skipped (what
+    was loaded stays; a later run completes it)."""
     report = LoadReport()
     started = time.monotonic()
     gate = asyncio.Semaphore(concurrency)
@@ -83,6 +85,8 @@ async def load_catalogue(
             nonlocal done
             key = f"demo-{item.slug}"
             async with gate:
+                if should_stop is not None and should_stop():
+                    return
                 drafted = await post("/achievements", "holder", key, item.body, {201})
                 if drafted.headers.get("Idempotent-Replayed") == "true":
                     report.already_there += 1

@@ -769,7 +769,19 @@ class DevServer:
                 last[0] = time.monotonic()
                 _say(f"    {done}/{total}")
 
-        report = asyncio.run(load_catalogue(intake, self.tokens, items, progress=progress))
+        # A signal must not land inside one of the loader's tasks: let it only set the flag, which
+        # stops the loader between items, then stop as anywhere else during start-up.
+        self._interruptible = False
+        try:
+            report = asyncio.run(
+                load_catalogue(
+                    intake, self.tokens, items, progress=progress, should_stop=self._stop.is_set
+                )
+            )
+        finally:
+            self._interruptible = True
+        if self._stop.is_set():
+            raise Interrupted(signal.SIGINT)
         if report.failures:
             raise DevserverError(
                 f"{len(report.failures)} catalogue items failed, first: {report.failures[0]}"

@@ -217,3 +217,27 @@ def test_a_taken_port_is_named_with_the_variable_that_moves_it(
     assert output.closed.wait(5)
     assert f"port {port}" in output.text
     assert "SCREENING_PORT=" in output.text
+
+
+def test_ctrl_c_while_the_catalogue_loads_stops_at_once_and_cleanly(
+    devserver_env: dict[str, str], tmp_path: Path
+) -> None:
+    stderr = tmp_path / "devserver.stderr"
+    process, output = _start({**devserver_env, "ZTC_DEVSERVER_DEMO_CATALOGUE": "300"}, stderr)
+    deadline = time.monotonic() + BANNER_TIMEOUT_S
+    while "/300" not in output.text and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    assert "/300" in output.text, output.text + stderr.read_text()
+    children = _children(process.pid)
+    assert len(children) == 7
+
+    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    process.wait(timeout=EXIT_TIMEOUT_S)
+    assert time.monotonic() - started < 15, output.text
+    assert "stopping 7 service processes" in output.text
+    assert "failed" not in output.text  # an interruption, not an error of the demo data
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in children if _alive(pid)] == []
