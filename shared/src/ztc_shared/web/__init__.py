@@ -2,5 +2,13 @@
 
 from ztc_shared.web.app import ReadinessCheck, create_app
 from ztc_shared.web.deps import CommandContextFor, require_roles
+from ztc_shared.web.replies import reply_to, stream_headers
 
-__all__ = ["CommandContextFor", "ReadinessCheck", "create_app", "require_roles"]
+__all__ = [
+    "CommandContextFor",
+    "ReadinessCheck",
+    "create_app",
+    "reply_to",
+    "require_roles",
+    "stream_headers",
+]

@@ -6,28 +6,10 @@ a holder acts only on what they drafted, an evaluator only on what they were ass
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ztc_shared.application import CommandContext
-from ztc_shared.auth import Role
+from ztc_shared.application import OPERATORS, Actor
 from ztc_shared.domain import Forbidden
 
-OPERATORS = frozenset({Role.PROVINCE.value, Role.TORCH_CENTER.value})
-
-
-@dataclass(frozen=True)
-class Actor:
-    id: str
-    role: str | None
-    organisation: str | None = None
-
-    @classmethod
-    def of(cls, context: CommandContext) -> Actor:
-        return cls(id=context.actor, role=context.role, organisation=context.organisation)
-
-    @property
-    def is_operator(self) -> bool:
-        return self.role in OPERATORS
+__all__ = ["OPERATORS", "Actor", "not_yours", "operators_only"]
 
 
 def not_yours() -> Forbidden:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ztc_shared.application import CommandContext
+from ztc_shared.application import OPERATORS
+from ztc_shared.application import Actor as BaseActor
 from ztc_shared.auth import Role
 from ztc_shared.domain import Forbidden
 
-OPERATORS = frozenset({Role.PROVINCE.value, Role.TORCH_CENTER.value})
 # 承办单位 or the organisers (主办单位) open a round, push its longlist and decide the shortlist.
 ORGANISERS = frozenset({Role.HOST.value, *OPERATORS})
 # Agencies (支持单位/技术转移机构) settle the longlist with the host.
@@ -20,18 +20,8 @@ CURATORS = frozenset({Role.SUPPORT_ORG.value, Role.HOST.value})
 
 
 @dataclass(frozen=True)
-class Actor:
-    id: str
-    role: str | None
-    organisation: str | None = None
-
-    @classmethod
-    def of(cls, context: CommandContext) -> Actor:
-        return cls(id=context.actor, role=context.role, organisation=context.organisation)
-
-    @property
-    def is_operator(self) -> bool:
-        return self.role in OPERATORS
+class Actor(BaseActor):
+    """The shared actor with the role groups screening's rules name."""
 
     @property
     def is_host(self) -> bool:

@@ -32,7 +32,7 @@ from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
 from ztc_shared.domain import Forbidden, NotFound
 from ztc_shared.events import EVENTS
-from ztc_shared.web import CommandContextFor, require_roles
+from ztc_shared.web import CommandContextFor, reply_to, require_roles
 
 router = APIRouter(prefix="/achievements", tags=["achievements 科技成果"])
 
@@ -79,25 +79,6 @@ class AchievementView(BaseModel):
     merged_into: str | None
 
 
-def _headers(response: Response, version: int, replayed: bool) -> None:
-    response.headers["X-Stream-Version"] = str(version)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-
-
-async def _run(
-    intake: Any,
-    command: Any,
-    context: CommandContext,
-    response: Response,
-    achievement_id: str | None = None,
-) -> dict[str, Any]:
-    result = await intake.handle(command, context, achievement_id)
-    _headers(response, result.stream_version, result.replayed)
-    body: dict[str, Any] = result.body
-    return body
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -107,7 +88,7 @@ async def _run(
 async def draft_achievement(
     command: DraftAchievement, context: SubmitterContext, intake: IntakeDep, response: Response
 ) -> dict[str, Any]:
-    body = await _run(intake, command, context, response)
+    body = await reply_to(intake, command, context, response)
     response.headers["Location"] = f"/achievements/{body['id']}"
     return body
 
@@ -124,7 +105,7 @@ async def update_achievement(
     intake: IntakeDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -139,7 +120,7 @@ async def submit_achievement(
     response: Response,
     command: SubmitAchievement = Body(default_factory=SubmitAchievement),  # noqa: B008
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -150,7 +131,7 @@ async def submit_achievement(
 async def resubmit_achievement(
     achievement_id: str, context: SubmitterContext, intake: IntakeDep, response: Response
 ) -> dict[str, Any]:
-    return await _run(intake, ResubmitAchievement(), context, response, achievement_id)
+    return await reply_to(intake, ResubmitAchievement(), context, response, achievement_id)
 
 
 @router.post(
@@ -165,7 +146,7 @@ async def grant_access(
     intake: IntakeDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -180,7 +161,7 @@ async def withdraw_achievement(
     intake: IntakeDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -195,7 +176,7 @@ async def return_achievement(
     intake: IntakeDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -210,7 +191,7 @@ async def assign_evaluators(
     intake: IntakeDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -225,7 +206,7 @@ async def recuse_evaluator(
     intake: IntakeDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -240,7 +221,7 @@ async def evaluate_achievement(
     intake: IntakeDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -255,7 +236,7 @@ async def admit_achievement(
     response: Response,
     command: AdmitAchievement = Body(default_factory=AdmitAchievement),  # noqa: B008
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -270,7 +251,7 @@ async def reject_achievement(
     intake: IntakeDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -281,7 +262,7 @@ async def reject_achievement(
 async def publish_achievement(
     achievement_id: str, context: OperatorContext, intake: IntakeDep, response: Response
 ) -> dict[str, Any]:
-    return await _run(intake, PublishAchievement(), context, response, achievement_id)
+    return await reply_to(intake, PublishAchievement(), context, response, achievement_id)
 
 
 @router.post(
@@ -296,7 +277,7 @@ async def archive_achievement(
     response: Response,
     command: ArchiveAchievement = Body(default_factory=ArchiveAchievement),  # noqa: B008
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -311,7 +292,7 @@ async def merge_duplicate(
     intake: IntakeDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 @router.post(
@@ -326,7 +307,7 @@ async def dismiss_duplicate(
     intake: IntakeDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(intake, command, context, response, achievement_id)
+    return await reply_to(intake, command, context, response, achievement_id)
 
 
 def may_read(principal: Principal, achievement: Achievement) -> bool:

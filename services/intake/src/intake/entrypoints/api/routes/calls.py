@@ -14,7 +14,7 @@ from ztc_shared.application import CommandContext
 from ztc_shared.auth import Role
 from ztc_shared.domain import NotFound
 from ztc_shared.events import EVENTS
-from ztc_shared.web import CommandContextFor
+from ztc_shared.web import CommandContextFor, reply_to
 
 router = APIRouter(prefix="/calls", tags=["calls 征集"])
 
@@ -46,10 +46,8 @@ class CallView(BaseModel):
 async def open_call(
     command: OpenCollectionCall, context: OperatorContext, intake: IntakeDep, response: Response
 ) -> dict[str, Any]:
-    result = await intake.handle(command, context)
-    response.headers["X-Stream-Version"] = str(result.stream_version)
-    response.headers["Location"] = f"/calls/{result.stream_id}"
-    body: dict[str, Any] = result.body
+    body = await reply_to(intake, command, context, response)
+    response.headers["Location"] = f"/calls/{body['id']}"
     return body
 
 
@@ -61,10 +59,7 @@ async def close_call(
     response: Response,
     command: CloseCollectionCall = Body(default_factory=CloseCollectionCall),  # noqa: B008
 ) -> dict[str, Any]:
-    result = await intake.handle(command, context, call_id)
-    response.headers["X-Stream-Version"] = str(result.stream_version)
-    body: dict[str, Any] = result.body
-    return body
+    return await reply_to(intake, command, context, response, call_id)
 
 
 @router.get("/{call_id}", response_model=CallView, summary="查看征集 Read a call")

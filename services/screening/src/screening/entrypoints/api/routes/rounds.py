@@ -29,7 +29,6 @@ from screening.entrypoints.api.deps import (
     RoundReader,
     ScreeningDep,
 )
-from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
 from ztc_shared.contracts.screening import (
     LEVEL_NAMES,
@@ -40,7 +39,7 @@ from ztc_shared.contracts.screening import (
 from ztc_shared.contracts.taxonomy import FIELD_NAMES
 from ztc_shared.domain import NotFound
 from ztc_shared.events import EVENTS
-from ztc_shared.web import require_roles
+from ztc_shared.web import reply_to, require_roles
 
 router = APIRouter(prefix="/rounds", tags=["rounds 项目筛选"])
 
@@ -135,25 +134,6 @@ class RoundView(BaseModel):
     )
 
 
-def _headers(response: Response, version: int, replayed: bool) -> None:
-    response.headers["X-Stream-Version"] = str(version)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-
-
-async def _run(
-    screening: ScreeningDep,
-    command: Any,
-    context: CommandContext,
-    response: Response,
-    round_id: str | None = None,
-) -> dict[str, Any]:
-    result = await screening.handle(command, context, round_id)
-    _headers(response, result.stream_version, result.replayed)
-    body: dict[str, Any] = result.body
-    return body
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -166,7 +146,7 @@ async def open_round(
     screening: ScreeningDep,
     response: Response,
 ) -> dict[str, Any]:
-    body = await _run(screening, command, context, response)
+    body = await reply_to(screening, command, context, response)
     response.headers["Location"] = f"/rounds/{body['id']}"
     return body
 
@@ -183,7 +163,7 @@ async def longlist_candidate(
     screening: ScreeningDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(screening, command, context, response, round_id)
+    return await reply_to(screening, command, context, response, round_id)
 
 
 @router.post(
@@ -200,7 +180,7 @@ async def remove_candidate(
     response: Response,
 ) -> dict[str, Any]:
     command = RemoveCandidate(achievement_id=achievement_id, reason=body.reason)
-    return await _run(screening, command, context, response, round_id)
+    return await reply_to(screening, command, context, response, round_id)
 
 
 @router.post(
@@ -215,7 +195,7 @@ async def publish_longlist(
     screening: ScreeningDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(screening, command, context, response, round_id)
+    return await reply_to(screening, command, context, response, round_id)
 
 
 @router.post(
@@ -230,7 +210,7 @@ async def record_interest(
     screening: ScreeningDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(screening, command, context, response, round_id)
+    return await reply_to(screening, command, context, response, round_id)
 
 
 @router.post(
@@ -245,7 +225,7 @@ async def state_demand(
     screening: ScreeningDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(screening, command, context, response, round_id)
+    return await reply_to(screening, command, context, response, round_id)
 
 
 @router.post(
@@ -260,7 +240,7 @@ async def finalize_shortlist(
     screening: ScreeningDep,
     response: Response,
 ) -> dict[str, Any]:
-    return await _run(screening, command, context, response, round_id)
+    return await reply_to(screening, command, context, response, round_id)
 
 
 @router.get(
