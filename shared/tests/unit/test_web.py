@@ -163,3 +163,35 @@ def test_a_remembered_token_still_expires() -> None:
     with pytest.raises(AuthError) as refused:
         verifier.verify(jwt)
     assert refused.value.status == 401
+
+
+def test_an_upload_is_fingerprinted_by_its_bytes() -> None:
+    from fastapi import File, UploadFile
+
+    from ztc_shared.application import CommandContext
+    from ztc_shared.web import CommandContextFor
+
+    uploads = APIRouter()
+    Context = Depends(CommandContextFor(Role.PROVINCE))
+
+    @uploads.post("/uploads")
+    async def upload(
+        file: UploadFile = File(...),  # noqa: B008
+        context: CommandContext = Context,
+    ) -> dict[str, object]:
+        return {"fingerprint": context.request_fingerprint, "size": len(await file.read())}
+
+    client = TestClient(
+        create_app(settings=SETTINGS, title="t", description="d", routers=[uploads])
+    )
+    headers = token(Role.PROVINCE)
+
+    def send(content: bytes) -> dict[str, object]:
+        reply = client.post("/uploads", files={"file": ("a.csv", content)}, headers=headers)
+        assert reply.status_code == 200, reply.text
+        body: dict[str, object] = reply.json()
+        return body
+
+    first, again, other = send(b"row,1"), send(b"row,1"), send(b"row,2")
+    assert first["size"] == 5  # the route still reads the whole file after the fingerprint
+    assert first["fingerprint"] == again["fingerprint"] != other["fingerprint"]

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.datastructures import UploadFile
 
 from ztc_shared.application.commands import CommandContext
 from ztc_shared.auth.tokens import AuthError, Principal, Role, TokenVerifier
@@ -47,6 +48,26 @@ def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
+async def request_fingerprint(request: Request) -> str:
+    """What identifies a request for ``Idempotency-Key``: method, path and body. A multipart body
+    the route has already parsed (an upload) is fingerprinted by its fields and its files' bytes."""
+    digest = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n")
+    try:
+        digest.update(await request.body())
+    except RuntimeError:  # the stream was consumed by form parsing; the form itself is cached
+        form = await request.form()
+        for name, value in sorted(form.multi_items(), key=lambda item: item[0]):
+            digest.update(name.encode() + b"=")
+            if isinstance(value, UploadFile):
+                content = await value.read()
+                await value.seek(0)
+                digest.update(hashlib.sha256(content).digest())
+            else:
+                digest.update(value.encode())
+            digest.update(b"\n")
+    return digest.hexdigest()
+
+
 def CommandContextFor(*roles: Role) -> Callable[..., Awaitable[CommandContext]]:  # noqa: N802
     """A dependency giving a command its context: actor, region, correlation, idempotency."""
     authorised = require_roles(*roles)
@@ -58,10 +79,7 @@ def CommandContextFor(*roles: Role) -> Callable[..., Awaitable[CommandContext]]:
         principal: Principal = Depends(authorised),  # noqa: B008
         idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
     ) -> CommandContext:
-        body = await request.body()
-        fingerprint = hashlib.sha256(
-            request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
-        ).hexdigest()
+        fingerprint = await request_fingerprint(request)
         settings: ServiceSettings = request.app.state.settings
         return CommandContext(
             actor=principal.subject,

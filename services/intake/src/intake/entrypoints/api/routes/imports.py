@@ -8,6 +8,7 @@ be read at all (or is too big) is refused whole, with 422.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -27,10 +28,8 @@ from intake.application.imports import (
 )
 from intake.entrypoints.api.deps import IntakeDep, Reader
 from ztc_shared.application import CommandContext
-from ztc_shared.auth import Principal, Role
-from ztc_shared.settings import ServiceSettings
-from ztc_shared.web import require_roles
-from ztc_shared.web.correlation import current_correlation_id
+from ztc_shared.auth import Role
+from ztc_shared.web import CommandContextFor
 from ztc_shared.web.errors import prefers_english
 
 log = structlog.get_logger(__name__)
@@ -38,7 +37,7 @@ log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/imports", tags=["imports 批量导入"])
 
 IMPORTERS = (Role.PROVINCE, Role.TORCH_CENTER, Role.SUPPORT_ORG)
-Importer = Annotated[Principal, Depends(require_roles(*IMPORTERS))]
+ImporterContext = Annotated[CommandContext, Depends(CommandContextFor(*IMPORTERS))]
 TEMPLATE_NAME = "科技成果导入模板"
 
 
@@ -111,24 +110,6 @@ async def download_template_csv(_principal: Reader) -> Response:
     return _download(template_csv(), CSV_MEDIA_TYPE, "csv")
 
 
-def _context(request: Request, principal: Principal) -> CommandContext:
-    """The rows' commands' context, as ``CommandContextFor`` builds it for other routes.
-
-    ``CommandContextFor`` reads the raw body to fingerprint the request, which a multipart upload has
-    already consumed; the fingerprint only serves ``Idempotency-Key``, and the rows of an import are
-    idempotent by their own ids, so it is left out.
-    """
-    settings: ServiceSettings = request.app.state.settings
-    return CommandContext(
-        actor=principal.subject,
-        region=settings.region,
-        correlation_id=current_correlation_id(),
-        role=principal.role.value,
-        organisation=principal.name,
-        actor_region=principal.region,
-    )
-
-
 def _progress_log(filename: str) -> Any:
     """Log progress at most once a second, so a long import can be followed in the service log."""
     started = last = time.monotonic()
@@ -169,7 +150,7 @@ def _progress_log(filename: str) -> Any:
 )
 async def import_achievements(
     file: Annotated[UploadFile, File(description="按模板填写的 .xlsx 或 .csv 文件")],
-    principal: Importer,
+    context: ImporterContext,
     intake: IntakeDep,
     request: Request,
     dry_run: Annotated[bool, Query(description="只校验不导入 Check only")] = False,
@@ -184,8 +165,10 @@ async def import_achievements(
     if dry_run:
         report = bulk.check_only()
     else:
-        context = _context(request, principal)
-        report = await bulk.run(intake, context, progress=_progress_log(filename))
+        # Each row is idempotent by its own id; one request's Idempotency-Key must not make every
+        # row a replay of the first.
+        rows_context = dataclasses.replace(context, idempotency_key=None)
+        report = await bulk.run(intake, rows_context, progress=_progress_log(filename))
     log.info(
         "import.finished",
         file=filename,
