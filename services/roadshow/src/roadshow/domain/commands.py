@@ -1,0 +1,214 @@
+"""What people ask roadshow to do (imperative, frozen)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ztc_shared.contracts.identifiers import CreditCode
+from ztc_shared.contracts.intake import TransferMode
+from ztc_shared.contracts.roadshow import (
+    AchievementId,
+    AgendaBlock,
+    Audience,
+    CoachingFocus,
+    CompanyScale,
+    Criterion,
+    EventFormat,
+    ParticipantKind,
+    Pitch,
+    ProposedHost,
+    Region,
+    Score,
+)
+from ztc_shared.contracts.taxonomy import IndustryField
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+# the year
+
+
+class SubmitHostApplication(_Command):
+    """A provincial department applies to run the programme this year (提出申请)."""
+
+    year: int = Field(ge=2018, le=2100, description="年度 Year")
+    fields: list[IndustryField] = Field(
+        min_length=1, max_length=9, description="对接技术领域 Technology fields"
+    )
+    industrial_base: str = Field(
+        min_length=2, max_length=5000, description="产业发展基础 Industrial base"
+    )
+    company_scale: CompanyScale = Field(description="科技企业规模 Scale of tech companies")
+    funding_wan: Decimal = Field(ge=0, le=10**7, description="工作经费保障（万元） Funding")
+    funding_note: str = Field(default="", max_length=2000, description="经费说明 Funding note")
+    proposed_hosts: list[ProposedHost] = Field(
+        min_length=1, max_length=50, description="拟推荐承办单位 Proposed host units"
+    )
+
+
+class ApproveHostApplication(_Command):
+    """Torch Center approves an application; ``host_ids`` confirms a subset, all when empty."""
+
+    host_ids: list[str] = Field(default_factory=list, description="确认的承办单位 Confirmed hosts")
+    note: str = Field(default="", max_length=2000, description="说明 Note")
+
+
+class RejectHostApplication(_Command):
+    """Torch Center rejects an application, with the reason."""
+
+    reason: str = Field(min_length=2, max_length=2000, description="理由 Reason")
+
+
+class LaunchProgramme(_Command):
+    """Launch the year's programme (正式启动) with its notice (启动通知)."""
+
+    notice_title: str = Field(min_length=2, max_length=200, description="通知标题 Notice title")
+    notice_body: str = Field(min_length=2, max_length=20000, description="通知正文 Notice text")
+    audiences: list[Audience] = Field(
+        default_factory=lambda: list(Audience), min_length=1, description="动员对象 Audiences"
+    )
+
+
+# a roadshow
+
+
+class PlanRoadshow(_Command):
+    """A host plans a roadshow (制定方案)."""
+
+    year: int = Field(ge=2018, le=2100, description="年度 Year")
+    title: str = Field(min_length=2, max_length=200, description="名称 Title")
+    fields: list[IndustryField] = Field(
+        min_length=1, max_length=9, description="主题领域 Theme fields"
+    )
+    industry_needs: str = Field(default="", max_length=5000, description="产业需求 Industry needs")
+    region: Region
+    event_date: date = Field(description="日期 Date")
+    venue: str = Field(default="", max_length=300, description="地点 Venue")
+    format: EventFormat = Field(description="形式 Format")
+    livestream_url: str | None = Field(
+        default=None, max_length=500, pattern=r"^https?://\S+$", description="直播链接 Livestream"
+    )
+    capacity: int = Field(ge=1, le=100000, description="容量 Capacity")
+    agenda: list[AgendaBlock] = Field(min_length=1, max_length=50, description="议程 Agenda")
+    plan_text: str = Field(min_length=2, max_length=50000, description="工作方案 Plan")
+
+
+class OpenRegistration(_Command):
+    closes_on: date | None = Field(default=None, description="报名截止 Closes on")
+
+
+class RegisterCompany(_Command):
+    """A company, park or investor registers (企业报名); SZSE registers the listed companies it
+    invites (深交所邀请), and the host may register the local firms it mobilised."""
+
+    company_id: CreditCode
+    name: str = Field(min_length=2, max_length=200, description="单位名称 Name")
+    kind: ParticipantKind = Field(description="类型 Kind")
+    contact_name: str = Field(min_length=1, max_length=50, description="联系人 Contact")
+    contact_phone: str = Field(default="", max_length=30, description="电话 Phone")
+    interests: str = Field(default="", max_length=2000, description="关注方向 Interests")
+
+
+class ApproveRegistration(_Command):
+    company_id: CreditCode
+
+
+class DeclineRegistration(_Command):
+    company_id: CreditCode
+    reason: str = Field(min_length=2, max_length=1000, description="理由 Reason")
+
+
+class CancelRegistration(_Command):
+    company_id: CreditCode
+    reason: str = Field(default="", max_length=1000, description="原因 Reason")
+
+
+class ReceiveShortlist(_Command):
+    """The projects for the stage as screening finalised them (for now given by the host)."""
+
+    round_id: str = Field(min_length=1, max_length=64, description="筛选轮次 Screening round")
+    pitches: list[Pitch] = Field(min_length=1, max_length=100, description="路演项目 Pitches")
+    not_selected: list[AchievementId] = Field(default_factory=list, description="未入选 Others")
+
+
+class RecordCoachingSession(_Command):
+    """A coaching session for one shortlisted project (路演辅导)."""
+
+    achievement_id: AchievementId
+    coach: str = Field(min_length=1, max_length=100, description="辅导人 Coach")
+    coach_organisation: str = Field(default="", max_length=200, description="单位 Organisation")
+    held_at: datetime = Field(description="时间 When")
+    focus: list[CoachingFocus] = Field(min_length=1, description="辅导重点 Focus")
+    feedback: str = Field(min_length=2, max_length=5000, description="辅导意见 Feedback")
+
+
+class StartRoadshow(_Command):
+    """The roadshow goes live (路演开始)."""
+
+
+class AskQuestion(_Command):
+    """A question from a company or park about a pitch (问答); the host may log it for them."""
+
+    achievement_id: AchievementId
+    question: str = Field(min_length=2, max_length=2000, description="问题 Question")
+    company_id: CreditCode | None = Field(default=None, description="提问单位（承办单位代录时）")
+
+
+class DeclareIntent(_Command):
+    """A registered company declares its intent to cooperate on a project (对接意向)."""
+
+    achievement_id: AchievementId
+    modes: list[TransferMode] = Field(min_length=1, description="合作方式 Modes")
+    note: str = Field(default="", max_length=2000, description="说明 Note")
+
+
+class ConcludeRoadshow(_Command):
+    summary: str = Field(default="", max_length=5000, description="小结 Summary")
+
+
+# the review
+
+
+class SetCriteria(_Command):
+    """The host's criteria and weights; the three defaults stay, others may be added."""
+
+    criteria: list[Criterion] = Field(min_length=3, max_length=12)
+
+    @model_validator(mode="after")
+    def _unique(self) -> SetCriteria:
+        codes = [c.code for c in self.criteria]
+        if len(set(codes)) != len(codes):
+            raise ValueError("criterion codes must be unique (指标代码不能重复)")
+        return self
+
+
+class AssignExpert(_Command):
+    expert_id: str = Field(min_length=1, max_length=64, description="专家账号 Expert account")
+    name: str = Field(min_length=1, max_length=50, description="姓名 Name")
+    institution: str = Field(min_length=1, max_length=200, description="单位 Institution")
+    title: str = Field(default="", max_length=100, description="职称 Title")
+
+
+class DeclareConflict(_Command):
+    """An expert declares a conflict with one pitch and recuses (申报回避)."""
+
+    achievement_id: AchievementId
+    reason: str = Field(min_length=2, max_length=1000, description="回避理由 Reason")
+
+
+class ScorePitch(_Command):
+    """An expert scores one pitch on every criterion with a comment, or abstains with a reason."""
+
+    achievement_id: AchievementId
+    scores: dict[str, Score] = Field(default_factory=dict, description="各指标得分 Scores 0–10")
+    abstain: bool = Field(default=False, description="弃权 Abstain")
+    comment: str = Field(default="", max_length=5000, description="评议意见（必填） Comment")
+
+
+class CloseReviewWindow(_Command):
+    """Close the review window (结束评议): results open to the host."""
