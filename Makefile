@@ -48,6 +48,7 @@ format: install
 bench: install ## the pipeline benchmark; figures go to docs/benchmarks.md
 	$(BIN)/python -m benchmarks.pipeline
 	$(BIN)/python -m benchmarks.ranking
+	$(BIN)/python -m benchmarks.scheduler
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Roadshow's application layer: pure functions the aggregates and routes call (no I/O)."""
