@@ -1,0 +1,40 @@
+"""Dependency aliases of roadshow's routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from roadshow.bootstrap import Roadshow
+from ztc_shared.application import CommandContext
+from ztc_shared.auth import Principal, Role
+from ztc_shared.web import CommandContextFor, require_roles
+
+
+async def get_roadshow(request: Request) -> Roadshow:
+    roadshow: Roadshow = request.app.state.roadshow
+    return roadshow
+
+
+RoadshowDep = Annotated[Roadshow, Depends(get_roadshow)]
+
+OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
+ORGANISERS = (Role.HOST, *OPERATORS)
+COACHES = (Role.SZSE, Role.SUPPORT_ORG, *ORGANISERS)
+REGISTRARS = (Role.COMPANY, Role.SZSE, Role.HOST)
+
+ProvinceContext = Annotated[CommandContext, Depends(CommandContextFor(Role.PROVINCE))]
+TorchContext = Annotated[CommandContext, Depends(CommandContextFor(Role.TORCH_CENTER))]
+HostContext = Annotated[CommandContext, Depends(CommandContextFor(Role.HOST))]
+OrganiserContext = Annotated[CommandContext, Depends(CommandContextFor(*ORGANISERS))]
+CoachContext = Annotated[CommandContext, Depends(CommandContextFor(*COACHES))]
+RegistrarContext = Annotated[CommandContext, Depends(CommandContextFor(*REGISTRARS))]
+CompanyContext = Annotated[CommandContext, Depends(CommandContextFor(Role.COMPANY))]
+CancellerContext = Annotated[CommandContext, Depends(CommandContextFor(Role.COMPANY, *ORGANISERS))]
+AskerContext = Annotated[CommandContext, Depends(CommandContextFor(Role.COMPANY, *ORGANISERS))]
+ExpertContext = Annotated[CommandContext, Depends(CommandContextFor(Role.EXPERT))]
+
+ApplicationReader = Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.TORCH_CENTER))]
+Everyone = Annotated[Principal, Depends(require_roles(*Role))]
+OrganiserReader = Annotated[Principal, Depends(require_roles(*ORGANISERS))]

@@ -1,0 +1,57 @@
+"""Roadshow's HTTP API (FastAPI)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from roadshow.bootstrap import bootstrap
+from roadshow.config import RoadshowSettings
+from roadshow.entrypoints.api.routes import programme, roadshows
+from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.web import create_app
+from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
+
+DESCRIPTION = """科技成果直通车 · 路演活动（roadshow）
+
+The year: provincial departments apply (`/host-applications`), Torch Center compares the applications
+side by side and approves or rejects them, and launches the programme with its notice
+(`/programmes/{year}/launch`).
+
+Each roadshow (`/roadshows`): the host's plan, company registration with capacity and a waiting list
+(listed companies invited by SZSE are marked), the projects for the stage, coaching, the live day
+with questions and intents, the experts' review (recusal, weighted criteria, scores with comments,
+results raw and normalised once the window closes) and the conclusion with its outcomes. Every POST
+accepts an `Idempotency-Key`; replies carry `X-Stream-Version`."""
+
+
+def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
+    settings = settings or RoadshowSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with service_resources(app, settings) as resources:
+            store = MongoEventStore(resources.database)
+            await store.ensure_indexes()
+            app.state.roadshow = bootstrap(settings, store=store)
+            report_relay_backlog(app, settings.service, store)
+            yield
+
+    return create_app(
+        settings=settings,
+        title="直通车 · 路演活动 Roadshow",
+        description=DESCRIPTION,
+        routers=[programme.router, roadshows.router],
+        lifespan=lifespan,
+    )
+
+
+def main() -> None:
+    settings = RoadshowSettings()
+    serve(create_roadshow_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

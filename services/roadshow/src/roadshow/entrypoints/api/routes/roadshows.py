@@ -1,0 +1,392 @@
+"""Roadshows (路演活动): the plan, registration, the shortlist, coaching, the live day, the review."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Response, status
+
+from roadshow.application.handlers import load
+from roadshow.domain.access import Actor
+from roadshow.domain.commands import (
+    ApproveRegistration,
+    AskQuestion,
+    AssignExpert,
+    CancelRegistration,
+    CloseReviewWindow,
+    ConcludeRoadshow,
+    DeclareConflict,
+    DeclareIntent,
+    DeclineRegistration,
+    OpenRegistration,
+    PlanRoadshow,
+    ReceiveShortlist,
+    RecordCoachingSession,
+    RegisterCompany,
+    ScorePitch,
+    SetCriteria,
+    StartRoadshow,
+)
+from roadshow.domain.review import Review
+from roadshow.domain.roadshow_event import SEAT_NAMES, STATUS_NAMES, RoadshowEvent
+from roadshow.entrypoints.api.deps import (
+    AskerContext,
+    CancellerContext,
+    CoachContext,
+    CompanyContext,
+    Everyone,
+    ExpertContext,
+    HostContext,
+    OrganiserContext,
+    OrganiserReader,
+    RegistrarContext,
+    RoadshowDep,
+)
+from ztc_shared.auth import Principal, Role
+from ztc_shared.contracts.roadshow import FORMAT_NAMES, review_id
+from ztc_shared.domain import NotFound
+from ztc_shared.web import reply_to
+
+router = APIRouter(prefix="/roadshows", tags=["roadshows 路演活动"])
+
+PLAN_EXAMPLE = {
+    "year": 2026,
+    "title": "深圳新能源专场",
+    "fields": ["new_energy"],
+    "industry_needs": "储能电池回收、光伏组件智能运维",
+    "region": "440300",
+    "event_date": "2026-06-18",
+    "venue": "深圳会展中心",
+    "format": "hybrid",
+    "livestream_url": "https://live.example.cn/ztc/sz-2026-06",
+    "capacity": 200,
+    "agenda": [
+        {
+            "kind": "keynote",
+            "title": "主旨演讲与经验分享",
+            "starts_at": "2026-06-18T09:00:00+08:00",
+            "minutes": 30,
+        },
+        {
+            "kind": "pitches",
+            "title": "科技成果持有人现场路演",
+            "starts_at": "2026-06-18T09:30:00+08:00",
+            "minutes": 120,
+        },
+    ],
+    "plan_text": "本场路演聚焦新能源领域……",
+}
+REGISTRATION_EXAMPLE = {
+    "company_id": "91350100M000100Y43",
+    "name": "某新能源科技有限公司",
+    "kind": "tech_company",
+    "contact_name": "王五",
+    "contact_phone": "0755-12345678",
+    "interests": "储能、光伏运维",
+}
+SCORE_EXAMPLE = {
+    "achievement_id": "ach-01",
+    "scores": {
+        "technology_leadership": "8.5",
+        "industrialisation_feasibility": "7",
+        "industry_prospects": "8",
+    },
+    "comment": "技术指标领先，建议补充中试数据",
+}
+
+
+async def _event(roadshow: RoadshowDep, roadshow_id: str) -> RoadshowEvent:
+    event = await load(roadshow.ports.store, RoadshowEvent, roadshow_id)
+    if event.planned is None:
+        raise NotFound("roadshow", roadshow_id)
+    return event
+
+
+# the plan and the steps
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="制定方案 A host plans a roadshow (fields, date, venue, format, capacity, agenda)",
+)
+async def plan_roadshow(
+    context: HostContext,
+    roadshow: RoadshowDep,
+    response: Response,
+    command: Annotated[PlanRoadshow, Body(openapi_examples={"专场": {"value": PLAN_EXAMPLE}})],
+) -> dict[str, Any]:
+    body = await reply_to(roadshow, command, context, response)
+    response.headers["Location"] = f"/roadshows/{body['id']}"
+    return body
+
+
+STEPS: dict[str, tuple[type, str]] = {
+    "open-registration": (OpenRegistration, "开放报名 Open registration"),
+    "shortlist": (ReceiveShortlist, "接收路演项目 The projects for the stage, from screening"),
+    "start": (StartRoadshow, "路演开始 The roadshow goes live"),
+    "conclude": (ConcludeRoadshow, "路演结束 Conclude, emitting the outcomes for tracking"),
+}
+
+
+@router.post("/{roadshow_id}/open-registration", summary=STEPS["open-registration"][1])
+async def open_registration(
+    roadshow_id: str,
+    command: OpenRegistration,
+    context: OrganiserContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post("/{roadshow_id}/shortlist", summary=STEPS["shortlist"][1])
+async def receive_shortlist(
+    roadshow_id: str,
+    command: ReceiveShortlist,
+    context: OrganiserContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post("/{roadshow_id}/start", summary=STEPS["start"][1])
+async def start_roadshow(
+    roadshow_id: str, context: OrganiserContext, roadshow: RoadshowDep, response: Response
+) -> dict[str, Any]:
+    return await reply_to(roadshow, StartRoadshow(), context, response, roadshow_id)
+
+
+@router.post("/{roadshow_id}/conclude", summary=STEPS["conclude"][1])
+async def conclude_roadshow(
+    roadshow_id: str,
+    command: ConcludeRoadshow,
+    context: OrganiserContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post(
+    "/{roadshow_id}/coaching",
+    summary="记录路演辅导 A coaching session for a shortlisted project",
+)
+async def record_coaching(
+    roadshow_id: str,
+    command: RecordCoachingSession,
+    context: CoachContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+# registration
+
+
+@router.post(
+    "/{roadshow_id}/registrations",
+    summary="企业报名 A company, park or investor registers (SZSE marks its invitations)",
+)
+async def register(
+    roadshow_id: str,
+    context: RegistrarContext,
+    roadshow: RoadshowDep,
+    response: Response,
+    command: Annotated[
+        RegisterCompany, Body(openapi_examples={"企业": {"value": REGISTRATION_EXAMPLE}})
+    ],
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post(
+    "/{roadshow_id}/registrations/approve",
+    summary="审核通过 Approve a registration (a seat, or the waiting list when full)",
+)
+async def approve_registration(
+    roadshow_id: str,
+    command: ApproveRegistration,
+    context: OrganiserContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post(
+    "/{roadshow_id}/registrations/decline",
+    summary="审核不通过 Decline a registration, with the reason",
+)
+async def decline_registration(
+    roadshow_id: str,
+    command: DeclineRegistration,
+    context: OrganiserContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post(
+    "/{roadshow_id}/registrations/cancel",
+    summary="取消报名 Cancel a registration; the waiting list moves up",
+)
+async def cancel_registration(
+    roadshow_id: str,
+    command: CancelRegistration,
+    context: CancellerContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+# the live day
+
+
+@router.post("/{roadshow_id}/questions", summary="问答 A question about a pitch")
+async def ask_question(
+    roadshow_id: str,
+    command: AskQuestion,
+    context: AskerContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post("/{roadshow_id}/intents", summary="对接意向 A company's intent on a project")
+async def declare_intent(
+    roadshow_id: str,
+    command: DeclareIntent,
+    context: CompanyContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+# the review
+
+
+@router.post("/{roadshow_id}/review/criteria", summary="评议指标 Criteria and weights")
+async def set_criteria(
+    roadshow_id: str,
+    command: SetCriteria,
+    context: OrganiserContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post(
+    "/{roadshow_id}/review/experts",
+    summary="指派评议专家 Assign an expert (same-institution pitches are recused at once)",
+)
+async def assign_expert(
+    roadshow_id: str,
+    command: AssignExpert,
+    context: OrganiserContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post("/{roadshow_id}/review/recusals", summary="申报回避 An expert declares a conflict")
+async def declare_conflict(
+    roadshow_id: str,
+    command: DeclareConflict,
+    context: ExpertContext,
+    roadshow: RoadshowDep,
+    response: Response,
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post(
+    "/{roadshow_id}/review/scores",
+    summary="专家评分 Score a pitch on every criterion with a comment, or abstain",
+)
+async def score_pitch(
+    roadshow_id: str,
+    context: ExpertContext,
+    roadshow: RoadshowDep,
+    response: Response,
+    command: Annotated[ScorePitch, Body(openapi_examples={"评分": {"value": SCORE_EXAMPLE}})],
+) -> dict[str, Any]:
+    return await reply_to(roadshow, command, context, response, roadshow_id)
+
+
+@router.post("/{roadshow_id}/review/close", summary="结束评议 Close the window; results open")
+async def close_review(
+    roadshow_id: str, context: OrganiserContext, roadshow: RoadshowDep, response: Response
+) -> dict[str, Any]:
+    return await reply_to(roadshow, CloseReviewWindow(), context, response, roadshow_id)
+
+
+@router.get(
+    "/{roadshow_id}/review/results",
+    summary="评议结果 Raw and normalised scores, ranks and comments (after the window closes)",
+)
+async def review_results(
+    roadshow_id: str, principal: OrganiserReader, roadshow: RoadshowDep
+) -> dict[str, Any]:
+    event = await _event(roadshow, roadshow_id)
+    review = await load(roadshow.ports.store, Review, review_id(roadshow_id))
+    actor = Actor(id=principal.subject, role=principal.role.value)
+    results = review.results_for(actor, event.facts())
+    return {
+        "criteria": [c.model_dump(mode="json") for c in review.criteria],
+        "results": [r.model_dump(mode="json") for r in results],
+    }
+
+
+# reading
+
+
+@router.get("/{roadshow_id}", summary="查看路演活动 The roadshow: plan, status, seats, pitches")
+async def read_roadshow(
+    roadshow_id: str, principal: Everyone, roadshow: RoadshowDep, response: Response
+) -> dict[str, Any]:
+    """Everyone sees the plan and the pitches; the organisers see every registration, a company
+    its own."""
+    event = await _event(roadshow, roadshow_id)
+    planned = event.planned
+    assert planned is not None and event.status is not None
+    response.headers["X-Stream-Version"] = str(event.version)
+    registrations = [
+        {
+            **r.registered.model_dump(mode="json", exclude={"contact_phone"}),
+            "seat": r.seat.value,
+            "seat_name": SEAT_NAMES[r.seat],
+            "waitlist_position": event.waitlist.index(c) + 1 if c in event.waitlist else None,
+        }
+        for c, r in event.registrations.items()
+        if _sees_registration(principal, c)
+    ]
+    return {
+        "id": event.id,
+        "stream_version": event.version,
+        "status": event.status.value,
+        "status_name": STATUS_NAMES[event.status],
+        "plan": planned.model_dump(mode="json"),
+        "format_name": FORMAT_NAMES[planned.format],
+        "seats_left": event.seats_left,
+        "waitlist_length": len(event.waitlist),
+        "registrations": registrations,
+        "pitches": [p.model_dump(mode="json") for p in event.pitches.values()],
+        "coaching": {k: [s.model_dump(mode="json") for s in v] for k, v in event.coaching.items()},
+        "questions": [q.model_dump(mode="json") for q in event.questions],
+        "outcomes": event.concluded.model_dump(mode="json") if event.concluded else None,
+    }
+
+
+def _sees_registration(principal: Principal, company_id: str) -> bool:
+    if principal.role in (Role.HOST, Role.PROVINCE, Role.TORCH_CENTER, Role.SZSE):
+        return True
+    return principal.role is Role.COMPANY and principal.subject == company_id

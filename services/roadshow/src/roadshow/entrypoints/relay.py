@@ -1,0 +1,14 @@
+"""Roadshow's outbox relay process: its commits to ``ztc.roadshow.events``."""
+
+from __future__ import annotations
+
+from roadshow.config import RoadshowSettings
+from ztc_shared.relay.service import main as serve
+
+
+def main() -> None:
+    serve(RoadshowSettings())
+
+
+if __name__ == "__main__":
+    main()
