@@ -22,10 +22,16 @@ class Actor:
     id: str
     role: str | None
     organisation: str | None = None
+    region: str | None = None  # the region of the caller's token (a province's own)
 
     @classmethod
     def of(cls, context: CommandContext) -> Self:
-        return cls(id=context.actor, role=context.role, organisation=context.organisation)
+        return cls(
+            id=context.actor,
+            role=context.role,
+            organisation=context.organisation,
+            region=context.actor_region,
+        )
 
     def has(self, *roles: Role) -> bool:
         return self.role in {r.value for r in roles}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ztc_shared.application import CommandContext
+from ztc_shared.application import OPERATORS
+from ztc_shared.application import Actor as BaseActor
 from ztc_shared.auth import Role
 from ztc_shared.domain import Forbidden
 
-OPERATORS = frozenset({Role.PROVINCE.value, Role.TORCH_CENTER.value})
 # The host (承办单位) or the organisers (主办单位) run a roadshow.
 ORGANISERS = frozenset({Role.HOST.value, *OPERATORS})
 # SZSE and agencies coach (路演辅导), and so may the host.
@@ -20,20 +20,8 @@ COACHES = frozenset({Role.SZSE.value, Role.SUPPORT_ORG.value, *ORGANISERS})
 
 
 @dataclass(frozen=True)
-class Actor:
-    id: str
-    role: str | None
-    organisation: str | None = None
-    region: str | None = None
-
-    @classmethod
-    def of(cls, context: CommandContext) -> Actor:
-        return cls(
-            id=context.actor,
-            role=context.role,
-            organisation=context.organisation,
-            region=context.actor_region,
-        )
+class Actor(BaseActor):
+    """The shared actor with the role groups roadshow's rules name."""
 
     @property
     def is_host(self) -> bool:
