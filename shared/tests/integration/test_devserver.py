@@ -103,6 +103,7 @@ def devserver_env(stack: StackEndpoints, tmp_path: Path) -> dict[str, str]:
         "KAFKA_PARTITIONS": "3",
         "INTAKE_PORT": str(free_port()),
         "SCREENING_PORT": str(free_port()),
+        "ROADSHOW_PORT": str(free_port()),
         "SCREENING_WORKER_METRICS_PORT": str(free_port()),
         "INTAKE_WORKER_METRICS_PORT": str(free_port()),
         "INTAKE_PUBLIC_WORKER_METRICS_PORT": str(free_port()),
@@ -140,8 +141,9 @@ def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
             f"--- stderr ---\n{stderr.read_text()}"
         )
     children += _children(process.pid)
-    # intake api + relay + two workers (catalogue, public), screening api + relay + worker
-    assert len(children) == 7, output.text
+    # intake api + relay + two workers (catalogue, public), screening api + relay + worker,
+    # roadshow api + relay
+    assert len(children) == 9, output.text
 
     intake = f"http://127.0.0.1:{devserver_env['INTAKE_PORT']}"
     screening = f"http://127.0.0.1:{devserver_env['SCREENING_PORT']}"
@@ -199,7 +201,7 @@ def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [pid for pid in children if _alive(pid)] == []
-    assert "stopping 7 service processes" in output.text
+    assert "stopping 9 service processes" in output.text
     assert "the stack keeps running" in output.text  # it was given, so it is not stopped
 
 
@@ -229,13 +231,13 @@ def test_ctrl_c_while_the_catalogue_loads_stops_at_once_and_cleanly(
         time.sleep(0.1)
     assert "/300" in output.text, output.text + stderr.read_text()
     children = _children(process.pid)
-    assert len(children) == 7
+    assert len(children) == 9
 
     process.send_signal(signal.SIGINT)
     started = time.monotonic()
     process.wait(timeout=EXIT_TIMEOUT_S)
     assert time.monotonic() - started < 15, output.text
-    assert "stopping 7 service processes" in output.text
+    assert "stopping 9 service processes" in output.text
     assert "failed" not in output.text  # an interruption, not an error of the demo data
     deadline = time.monotonic() + 5
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:

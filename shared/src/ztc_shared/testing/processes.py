@@ -16,10 +16,12 @@ import httpx
 APIS = {
     "intake": "intake.entrypoints.api.main",
     "screening": "screening.entrypoints.api.main",
+    "roadshow": "roadshow.entrypoints.api.main",
 }
 RELAYS = {
     "intake": "intake.entrypoints.relay",
     "screening": "screening.entrypoints.relay",
+    "roadshow": "roadshow.entrypoints.relay",
 }
 WORKERS = {
     "intake": "intake.entrypoints.worker",
