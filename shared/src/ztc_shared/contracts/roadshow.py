@@ -553,3 +553,174 @@ class ReviewWindowClosed(DomainEvent):
 
     criteria: list[Criterion] = Field(min_length=1)
     results: list[PitchResult]
+
+
+# --- one-to-one meetings (一对一对接) -----------------------------------------------------------
+
+ROADSHOW_MEETINGS = "roadshow_meetings"
+
+
+def meetings_id(roadshow_id: str) -> str:
+    """The one-to-one meetings of a roadshow (``meetings-{roadshow stream id}``).
+
+    A stream of their own beside the roadshow, like the review's: on the day the host moves,
+    cancels and records meetings quickly, and those appends must not contend with registrations,
+    questions and intents on the roadshow's stream (nor replay them when loading the schedule).
+    """
+    return f"meetings-{roadshow_id}"
+
+
+class MeetingSide(StrEnum):
+    COMPANY = "company"  # 企业
+    PROJECT = "project"  # 项目方
+
+
+class MeetingLevel(StrEnum):
+    MUST_MEET = "must_meet"  # 必须见
+    MEET = "meet"  # 愿意见
+    NO_THANKS = "no_thanks"  # 不必了
+
+
+MEETING_SIDE_NAMES = {MeetingSide.COMPANY: "企业", MeetingSide.PROJECT: "项目方"}
+MEETING_LEVEL_NAMES = {
+    MeetingLevel.MUST_MEET: "必须见",
+    MeetingLevel.MEET: "愿意见",
+    MeetingLevel.NO_THANKS: "不必了",
+}
+
+
+@EVENTS.register
+class MeetingSlotsDeclared(DomainEvent):
+    """The host sets the session up (设置对接时段): slot labels in order (a slot is referred to by
+    its index), the tables per slot, the caps per company and per project, and which holder account
+    speaks for each project (项目对接人). Declared again, it replaces the previous setup."""
+
+    event_type = "MeetingSlotsDeclared"
+    stream_type = ROADSHOW_MEETINGS
+
+    roadshow_id: str
+    starts_at: str = Field(pattern=r"^\d{2}:\d{2}$")
+    slot_minutes: int = Field(ge=5, le=240)
+    slots: list[str] = Field(min_length=1, max_length=64)
+    tables: int = Field(ge=1, le=500)
+    max_per_company: int = Field(ge=1, le=64)
+    max_per_project: int = Field(ge=1, le=64)
+    holders: dict[AchievementId, str] = Field(default_factory=dict)
+
+
+@EVENTS.register
+class AvailabilityDeclared(DomainEvent):
+    """A company or a project declares the slots it is free (空闲时段); replaces its earlier list."""
+
+    event_type = "AvailabilityDeclared"
+    stream_type = ROADSHOW_MEETINGS
+
+    side: MeetingSide
+    party_id: str = Field(min_length=1, max_length=64)
+    free_slots: list[int] = Field(default_factory=list)
+    declared_by: str
+
+
+@EVENTS.register
+class MeetingPreferenceStated(DomainEvent):
+    """One side's wish about one pair (对接意愿); a later one about the same pair replaces it.
+    Any "不必了" blocks the pair."""
+
+    event_type = "MeetingPreferenceStated"
+    stream_type = ROADSHOW_MEETINGS
+
+    side: MeetingSide
+    party_id: str = Field(min_length=1, max_length=64)
+    counterpart: str = Field(min_length=1, max_length=64)
+    level: MeetingLevel
+    stated_by: str
+
+
+class PlannedMeeting(_Value):
+    company_id: CompanyId
+    achievement_id: AchievementId
+    slot: int = Field(ge=0)
+    table: int = Field(ge=1)
+    priority: int = Field(ge=1, le=3, description="3 双方必须见, 2 单方必须见, 1 愿意见")
+
+
+class UnplacedPair(_Value):
+    company_id: CompanyId
+    achievement_id: AchievementId
+    priority: int = Field(ge=1, le=3)
+    reason: str  # blocked | no_common_slot | cap_reached | tables_full
+    detail: str  # Chinese
+
+
+@EVENTS.register
+class MeetingScheduleProposed(DomainEvent):
+    """A provisional schedule (暂定日程), placed by the fast scheduler; proposing again replaces
+    it. ``unplaced`` lists every requested pair without a meeting and why."""
+
+    event_type = "MeetingScheduleProposed"
+    stream_type = ROADSHOW_MEETINGS
+
+    meetings: list[PlannedMeeting]
+    unplaced: list[UnplacedPair] = Field(default_factory=list)
+    solver: str = "fast"
+
+
+@EVENTS.register
+class MeetingScheduleFinalized(DomainEvent):
+    """The schedule is final (正式日程); after it only the day's changes are recorded."""
+
+    event_type = "MeetingScheduleFinalized"
+    stream_type = ROADSHOW_MEETINGS
+
+    meetings: int = Field(ge=0)
+
+
+@EVENTS.register
+class MeetingMoved(DomainEvent):
+    """A meeting moved to another slot (and table), re-checked against every rule."""
+
+    event_type = "MeetingMoved"
+    stream_type = ROADSHOW_MEETINGS
+
+    company_id: CompanyId
+    achievement_id: AchievementId
+    from_slot: int = Field(ge=0)
+    to_slot: int = Field(ge=0)
+    table: int = Field(ge=1)
+    note: str = Field(default="", max_length=1000)
+
+
+@EVENTS.register
+class MeetingCancelled(DomainEvent):
+    """A meeting is cancelled; its slot and table are free again, the record stays."""
+
+    event_type = "MeetingCancelled"
+    stream_type = ROADSHOW_MEETINGS
+
+    company_id: CompanyId
+    achievement_id: AchievementId
+    note: str = Field(default="", max_length=1000)
+
+
+@EVENTS.register
+class MeetingHeld(DomainEvent):
+    """A meeting of the final schedule took place (已会面)."""
+
+    event_type = "MeetingHeld"
+    stream_type = ROADSHOW_MEETINGS
+
+    company_id: CompanyId
+    achievement_id: AchievementId
+
+
+@EVENTS.register
+class MeetingMissed(DomainEvent):
+    """A no-show (缺席): who did not come to a meeting of the final schedule."""
+
+    event_type = "MeetingMissed"
+    stream_type = ROADSHOW_MEETINGS
+
+    company_id: CompanyId
+    achievement_id: AchievementId
+    absent: list[MeetingSide] = Field(min_length=1, max_length=2)
+    note: str = Field(default="", max_length=1000)

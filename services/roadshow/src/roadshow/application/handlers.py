@@ -2,7 +2,8 @@
 
 Some decisions need another stream's state, read first and handed in as facts: planning reads the
 year's programme (its hosts), launching reads the year's approved applications, the review reads
-its roadshow, and concluding reads the review's results.
+its roadshow, the one-to-one meetings read their roadshow, and concluding reads the review's
+results.
 """
 
 from __future__ import annotations
@@ -12,30 +13,41 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from roadshow.application.scheduler import schedule_fast
 from roadshow.domain.access import Actor, provinces_only
 from roadshow.domain.commands import (
     ApproveHostApplication,
     ApproveRegistration,
     AskQuestion,
     AssignExpert,
+    CancelMeeting,
     CancelRegistration,
     CloseReviewWindow,
     ConcludeRoadshow,
+    DeclareAvailability,
     DeclareConflict,
     DeclareIntent,
     DeclineRegistration,
+    FinalizeMeetingSchedule,
     LaunchProgramme,
+    MoveMeeting,
     OpenRegistration,
     PlanRoadshow,
+    ProposeMeetingSchedule,
     ReceiveShortlist,
     RecordCoachingSession,
+    RecordMeetingHeld,
+    RecordMeetingMissed,
     RegisterCompany,
     RejectHostApplication,
     ScorePitch,
     SetCriteria,
+    SetUpMeetings,
     StartRoadshow,
+    StateMeetingPreference,
     SubmitHostApplication,
 )
+from roadshow.domain.meetings import MeetingFacts, OneToOneMeetings, meeting_facts
 from roadshow.domain.programme import HostApplication, Programme
 from roadshow.domain.provinces import PROVINCES
 from roadshow.domain.review import Review
@@ -45,6 +57,7 @@ from ztc_shared.clock import Clock
 from ztc_shared.contracts.roadshow import (
     HostApplicationApproved,
     host_application_id,
+    meetings_id,
     programme_id,
     review_id,
 )
@@ -263,6 +276,66 @@ async def _on_review(
     )
 
 
+# the one-to-one meetings: ``stream_id`` is the roadshow's id
+
+
+async def roadshow_meeting_facts(store: EventStore, roadshow_id: str) -> MeetingFacts:
+    event = await load(store, RoadshowEvent, roadshow_id)
+    if not event.exists:
+        raise NotFound("roadshow", roadshow_id)
+    return meeting_facts(event)
+
+
+MEETING_METHODS: dict[type, str] = {
+    SetUpMeetings: "set_up",
+    DeclareAvailability: "declare_availability",
+    StateMeetingPreference: "state_preference",
+    FinalizeMeetingSchedule: "finalize",
+    MoveMeeting: "move",
+    CancelMeeting: "cancel",
+    RecordMeetingHeld: "record_held",
+    RecordMeetingMissed: "record_missed",
+}
+
+
+async def _on_meetings(
+    ports: Ports, command: Any, context: CommandContext, stream_id: str | None
+) -> CommandResult:
+    if stream_id is None:
+        raise ValueError(f"{type(command).__name__} needs the roadshow's id")
+    facts = await roadshow_meeting_facts(ports.store, stream_id)
+    method = MEETING_METHODS[type(command)]
+    actor = Actor.of(context)
+    return await _run(
+        ports,
+        OneToOneMeetings,
+        meetings_id(stream_id),
+        context,
+        lambda meetings: getattr(meetings, method)(command, facts, actor),
+        command,
+        must_exist=False,
+    )
+
+
+async def propose_meetings(
+    ports: Ports, command: ProposeMeetingSchedule, context: CommandContext, stream_id: str | None
+) -> CommandResult:
+    """Runs the fast solver (deterministic placement); the event keeps what it placed."""
+    if stream_id is None:
+        raise ValueError("ProposeMeetingSchedule needs the roadshow's id")
+    facts = await roadshow_meeting_facts(ports.store, stream_id)
+    actor = Actor.of(context)
+    return await _run(
+        ports,
+        OneToOneMeetings,
+        meetings_id(stream_id),
+        context,
+        lambda meetings: meetings.propose(command, facts, actor, schedule_fast),
+        command,
+        must_exist=False,
+    )
+
+
 Handler = Callable[[Ports, Any, CommandContext, str | None], Awaitable[CommandResult]]
 
 HANDLERS: dict[type, Handler] = {
@@ -272,4 +345,6 @@ HANDLERS: dict[type, Handler] = {
     ConcludeRoadshow: conclude_roadshow,
     **{command: _simple for command in SIMPLE},
     **{command: _on_review for command in REVIEW_METHODS},
+    ProposeMeetingSchedule: propose_meetings,
+    **{command: _on_meetings for command in MEETING_METHODS},
 }

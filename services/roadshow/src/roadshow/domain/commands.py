@@ -17,6 +17,8 @@ from ztc_shared.contracts.roadshow import (
     CompanyScale,
     Criterion,
     EventFormat,
+    MeetingLevel,
+    MeetingSide,
     ParticipantKind,
     Pitch,
     ProposedHost,
@@ -212,3 +214,74 @@ class ScorePitch(_Command):
 
 class CloseReviewWindow(_Command):
     """Close the review window (结束评议): results open to the host."""
+
+
+# one-to-one meetings (一对一对接); the stream id is the roadshow's
+
+
+class SetUpMeetings(_Command):
+    """The host's session (设置对接): start, slot length and count, tables, caps, and the holder
+    account that speaks for each project (项目对接人账号)."""
+
+    starts_at: str = Field(default="14:00", pattern=r"^\d{2}:\d{2}$", description="开始时间")
+    slot_minutes: int = Field(default=20, ge=5, le=240, description="每场时长（分钟）")
+    slot_count: int = Field(default=8, ge=1, le=64, description="时段数 Number of slots")
+    tables: int = Field(ge=1, le=500, description="桌数 Tables per slot")
+    max_per_company: int = Field(default=4, ge=1, le=64, description="每家企业会面上限")
+    max_per_project: int = Field(default=8, ge=1, le=64, description="每个项目会面上限")
+    holders: dict[AchievementId, str] = Field(
+        default_factory=dict, description="项目对接人账号 Holder account per project"
+    )
+
+
+class DeclareAvailability(_Command):
+    """A company (itself) or a holder (its project) declares the slots it is free."""
+
+    side: MeetingSide = Field(description="company 企业 / project 项目方")
+    party_id: str = Field(min_length=1, max_length=64, description="信用代码或项目编号")
+    free_slots: list[int] = Field(max_length=64, description="空闲时段序号 Free slot indices")
+
+
+class StateMeetingPreference(_Command):
+    """必须见 / 愿意见 / 不必了 about one counterpart."""
+
+    side: MeetingSide = Field(description="company 企业 / project 项目方")
+    party_id: str = Field(min_length=1, max_length=64, description="信用代码或项目编号")
+    counterpart: str = Field(min_length=1, max_length=64, description="对方 The other party")
+    level: MeetingLevel
+
+
+class ProposeMeetingSchedule(_Command):
+    """Place the meetings (暂定日程); proposing again replaces the provisional schedule."""
+
+
+class FinalizeMeetingSchedule(_Command):
+    """Fix the schedule (正式日程)."""
+
+
+class MoveMeeting(_Command):
+    company_id: CreditCode
+    achievement_id: AchievementId
+    slot: int = Field(ge=0, description="新时段序号 New slot")
+    table: int | None = Field(default=None, ge=1, description="桌号 Table (kept when free)")
+    note: str = Field(default="", max_length=1000)
+
+
+class CancelMeeting(_Command):
+    company_id: CreditCode
+    achievement_id: AchievementId
+    note: str = Field(default="", max_length=1000)
+
+
+class RecordMeetingHeld(_Command):
+    company_id: CreditCode
+    achievement_id: AchievementId
+
+
+class RecordMeetingMissed(_Command):
+    """A no-show: who did not come."""
+
+    company_id: CreditCode
+    achievement_id: AchievementId
+    absent: list[MeetingSide] = Field(min_length=1, max_length=2, description="缺席方")
+    note: str = Field(default="", max_length=1000)
