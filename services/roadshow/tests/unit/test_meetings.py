@@ -10,7 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from roadshow.application.scheduler import MeetingStatus, Priority, Reason, agendas, export_xlsx
+from roadshow.config import RoadshowSettings
 from roadshow.domain.commands import (
     CancelMeeting,
     DeclareAvailability,
@@ -24,8 +27,12 @@ from roadshow.domain.commands import (
 )
 from roadshow.domain.meetings import MeetingsStatus, OneToOneMeetings, meeting_facts
 from roadshow.domain.roadshow_event import RoadshowEvent
+from roadshow.entrypoints.api.routes import meetings as meetings_routes
+from ztc_shared.auth import Role, mint_token
 from ztc_shared.domain import DomainError, Forbidden, StateConflict
 from ztc_shared.events import EVENTS
+from ztc_shared.settings import ServiceSettings
+from ztc_shared.web import create_app
 
 _spec = importlib.util.spec_from_file_location(
     "roadshow_scenarios", Path(__file__).with_name("roadshow_scenarios.py")
@@ -316,3 +323,76 @@ async def test_each_party_has_its_agenda_and_the_host_a_workbook() -> None:
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["总表", "企业日程", "未安排"]
     assert book["总表"]["A1"].value == "时段（正式日程）"
+
+
+# the routes, on the same in-memory store
+
+
+def bearer(role: Role, subject: str) -> dict[str, str]:
+    token = mint_token(ServiceSettings(), subject=subject, role=role, region="440300")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def client(s: Scenario) -> httpx.AsyncClient:
+    app = create_app(
+        settings=RoadshowSettings(region="440300"),
+        title="roadshow",
+        description="",
+        routers=[meetings_routes.router],
+    )
+    app.state.roadshow = s.app
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_the_routes_admit_the_parties_and_the_host_each_to_its_own() -> None:
+    s = Scenario()
+    rid = await ready(s)
+    host, holder = bearer(Role.HOST, "host-sz"), bearer(Role.HOLDER, "holder-1")
+    c1, c2 = bearer(Role.COMPANY, C1), bearer(Role.COMPANY, C2)
+    base = f"/roadshows/{rid}/meetings"
+    async with client(s) as http:
+        body = {"side": "company", "party_id": C1, "counterpart": "ach-01", "level": "must_meet"}
+        first = await http.post(f"{base}/preferences", json=body, headers=c1)
+        assert first.status_code == 200, first.text
+        assert (await http.post(f"{base}/preferences", json=body, headers=c2)).status_code == 403
+        body = {"side": "company", "party_id": C2, "counterpart": "ach-01", "level": "meet"}
+        assert (await http.post(f"{base}/preferences", json=body, headers=c2)).status_code == 200
+        body = {"side": "project", "party_id": "ach-01", "counterpart": C1, "level": "must_meet"}
+        assert (
+            await http.post(f"{base}/preferences", json=body, headers=holder)
+        ).status_code == 200
+        assert (await http.post(f"{base}/propose", headers=c1)).status_code == 403
+        assert (await http.get(base, headers=c1)).status_code == 403
+        assert (await http.post(f"{base}/propose", headers=host)).status_code == 200
+        assert (await http.post(f"{base}/finalise", headers=host)).status_code == 200
+
+        schedule = (await http.get(base, headers=host)).json()
+        assert schedule["status_name"] == "正式日程"
+        assert {m["company_id"] for m in schedule["meetings"]} == {C1, C2}
+        slots = {m["company_id"]: m["slot"] for m in schedule["meetings"]}
+
+        clash = {"company_id": C1, "achievement_id": "ach-01", "slot": slots[C2]}
+        refused = await http.post(f"{base}/move", json=clash, headers=host)
+        assert refused.status_code == 422
+        assert "已有其他会面" in refused.json()["message_zh"]
+
+        missed = {"company_id": C2, "achievement_id": "ach-01", "absent": ["project"]}
+        assert (await http.post(f"{base}/missed", json=missed, headers=host)).status_code == 200
+        assert (await http.post(f"{base}/missed", json=missed, headers=c2)).status_code == 403
+
+        mine = (await http.get(f"{base}/agenda", headers=c1)).json()
+        [item] = mine["agendas"][C1]
+        assert item["counterpart"] == "ach-01" and item["status_name"] == "已安排"
+        theirs = (await http.get(f"{base}/agenda", headers=holder)).json()
+        assert [a["counterpart"] for a in theirs["agendas"]["ach-01"]] == sorted(
+            [C1, C2], key=lambda c: slots[c]
+        )
+        assert any(a["status_name"] == "缺席" for a in theirs["agendas"]["ach-01"])
+        assert (await http.get(f"{base}/agenda", headers=host)).status_code == 403
+
+        workbook = await http.get(f"{base}/export.xlsx", headers=host)
+        assert workbook.status_code == 200
+        assert "filename*=UTF-8''" in workbook.headers["content-disposition"]
+        assert workbook.content[:2] == b"PK"
+        other = bearer(Role.HOST, "host-gz")
+        assert (await http.get(f"{base}/export.xlsx", headers=other)).status_code == 403

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from roadshow.bootstrap import bootstrap
 from roadshow.config import RoadshowSettings
-from roadshow.entrypoints.api.routes import programme, roadshows
+from roadshow.entrypoints.api.routes import meetings, programme, roadshows
 from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
@@ -23,7 +23,9 @@ side by side and approves or rejects them, and launches the programme with its n
 Each roadshow (`/roadshows`): the host's plan, company registration with capacity and a waiting list
 (listed companies invited by SZSE are marked), the projects for the stage, coaching, the live day
 with questions and intents, the experts' review (recusal, weighted criteria, scores with comments,
-results raw and normalised once the window closes) and the conclusion with its outcomes. Every POST
+results raw and normalised once the window closes), the one-to-one meetings (`/roadshows/{id}/meetings`:
+wishes, free slots, a provisional then a final schedule, the day's changes, agendas, the Excel
+workbook) and the conclusion with its outcomes. Every POST
 accepts an `Idempotency-Key`; replies carry `X-Stream-Version`."""
 
 
@@ -43,7 +45,7 @@ def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
         settings=settings,
         title="直通车 · 路演活动 Roadshow",
         description=DESCRIPTION,
-        routers=[programme.router, roadshows.router],
+        routers=[programme.router, roadshows.router, meetings.router],
         lifespan=lifespan,
     )
 
