@@ -396,3 +396,18 @@ async def test_the_routes_admit_the_parties_and_the_host_each_to_its_own() -> No
         assert workbook.content[:2] == b"PK"
         other = bearer(Role.HOST, "host-gz")
         assert (await http.get(f"{base}/export.xlsx", headers=other)).status_code == 403
+
+
+async def test_a_new_setup_keeps_the_slots_and_tables_the_schedule_uses() -> None:
+    s = Scenario()
+    rid = await final_two_meetings(s)
+    error = await s.refused(setup(slot_count=4), HOST, rid)
+    assert isinstance(error, StateConflict) and error.code == "schedule_final"
+    s = Scenario()
+    rid = await ready(s)
+    for n in (1, 2, 3):
+        await s.when(wish("company", company_id(n), "ach-01", "meet"), company(n), rid)
+    await s.when(ProposeMeetingSchedule(), HOST, rid)
+    error = await s.refused(setup(slot_count=1), HOST, rid)
+    assert isinstance(error, DomainError) and error.code == "slots_in_use"
+    assert await s.when(setup(slot_count=4), HOST, rid) == ["MeetingSlotsDeclared"]

@@ -218,6 +218,13 @@ class OneToOneMeetings(Aggregate):
                 f"以下项目不在本场路演项目中：{'、'.join(stray)}",
                 f"Not pitched here: {', '.join(stray)}",
             )
+        in_use = [m for m in self.schedule.meetings if m.active] if self.schedule else []
+        if any(m.slot >= command.slot_count or m.table > command.tables for m in in_use):
+            raise DomainError(
+                "slots_in_use",
+                "暂定日程已用到的时段或桌位不能删减",
+                "The provisional schedule uses slots or tables this setup would remove",
+            )
         self._record(
             MeetingSlotsDeclared(
                 roadshow_id=facts.roadshow_id,

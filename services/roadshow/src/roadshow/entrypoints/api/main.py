@@ -23,10 +23,10 @@ side by side and approves or rejects them, and launches the programme with its n
 Each roadshow (`/roadshows`): the host's plan, company registration with capacity and a waiting list
 (listed companies invited by SZSE are marked), the projects for the stage, coaching, the live day
 with questions and intents, the experts' review (recusal, weighted criteria, scores with comments,
-results raw and normalised once the window closes), the one-to-one meetings (`/roadshows/{id}/meetings`:
-wishes, free slots, a provisional then a final schedule, the day's changes, agendas, the Excel
-workbook) and the conclusion with its outcomes. Every POST
-accepts an `Idempotency-Key`; replies carry `X-Stream-Version`."""
+results raw and normalised once the window closes), the one-to-one meetings
+(`/roadshows/{id}/meetings`: wishes, free slots, a provisional then a final schedule, the day's
+changes, agendas, the Excel workbook) and the conclusion with its outcomes. Every POST accepts an
+`Idempotency-Key`; replies carry `X-Stream-Version`."""
 
 
 def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
