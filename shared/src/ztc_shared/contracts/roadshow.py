@@ -724,3 +724,60 @@ class MeetingMissed(DomainEvent):
     achievement_id: AchievementId
     absent: list[MeetingSide] = Field(min_length=1, max_length=2)
     note: str = Field(default="", max_length=1000)
+
+
+# --- the online channel (线上对接渠道) ------------------------------------------------------------
+
+ROADSHOW_ONLINE = "roadshow_online"
+
+
+def online_channel_id(roadshow_id: str) -> str:
+    """The online channel of a roadshow (``online-{roadshow stream id}``): the longlisted projects
+    that were not put on stage, offered to the registered companies outside the event."""
+    return f"online-{roadshow_id}"
+
+
+@EVENTS.register
+class OnlineMeetingRequested(DomainEvent):
+    """A registered company asks to meet a project of the online channel (申请线上对接)."""
+
+    event_type = "OnlineMeetingRequested"
+    stream_type = ROADSHOW_ONLINE
+
+    roadshow_id: str = Field(min_length=1, max_length=64)
+    achievement_id: AchievementId
+    company_id: CompanyId
+    company_name: str = Field(default="", max_length=200)
+    modes: list[TransferMode] = Field(min_length=1)
+    message: str = Field(default="", max_length=2000)
+
+
+@EVENTS.register
+class OnlineMeetingAccepted(DomainEvent):
+    """The holder accepted a company's request (同意对接): an intent declared through the online
+    channel, which tracking follows like an ``IntentDeclared`` (one case per achievement and
+    company)."""
+
+    event_type = "OnlineMeetingAccepted"
+    stream_type = ROADSHOW_ONLINE
+
+    roadshow_id: str = Field(min_length=1, max_length=64)
+    achievement_id: AchievementId
+    company_id: CompanyId
+    modes: list[TransferMode] = Field(min_length=1)
+    accepted_by: str = Field(min_length=1, max_length=64)
+    note: str = Field(default="", max_length=2000)
+
+
+@EVENTS.register
+class OnlineMeetingDeclined(DomainEvent):
+    """The holder declined a company's request (婉拒), with a reason the company reads."""
+
+    event_type = "OnlineMeetingDeclined"
+    stream_type = ROADSHOW_ONLINE
+
+    roadshow_id: str = Field(min_length=1, max_length=64)
+    achievement_id: AchievementId
+    company_id: CompanyId
+    declined_by: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=2, max_length=1000)
