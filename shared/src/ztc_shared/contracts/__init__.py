@@ -3,6 +3,6 @@
 Importing this package registers them all in ``ztc_shared.events.EVENTS``.
 """
 
-from ztc_shared.contracts import identifiers, intake, roadshow, screening, taxonomy
+from ztc_shared.contracts import identifiers, intake, roadshow, screening, taxonomy, tracking
 
-__all__ = ["identifiers", "intake", "roadshow", "screening", "taxonomy"]
+__all__ = ["identifiers", "intake", "roadshow", "screening", "taxonomy", "tracking"]
