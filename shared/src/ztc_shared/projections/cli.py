@@ -1,6 +1,7 @@
-"""A service's worker command: ``run`` a projection, or ``rebuild`` it from the start.
+"""A service's worker command: ``run`` a projection or a reaction, or ``rebuild`` a projection.
 
 screening-worker run library
+screening-worker run roadshows        (a reaction: see ztc_shared.reactions)
 screening-worker rebuild library [--no-switch]
 """
 
@@ -22,6 +23,8 @@ from ztc_shared.projections.catalog import Generation, MongoProjectionCatalog
 from ztc_shared.projections.faust_app import build_projection_app, run_projection_worker
 from ztc_shared.projections.rebuild import RebuildReport, rebuild_projection
 from ztc_shared.projections.runner import ProjectionDefinition
+from ztc_shared.reactions.runner import ReactionDefinition
+from ztc_shared.reactions.worker import run_reaction_worker
 from ztc_shared.settings import ServiceSettings
 
 
@@ -70,12 +73,17 @@ def worker_main(
     settings: ServiceSettings,
     definitions: Mapping[str, ProjectionDefinition],
     argv: list[str] | None = None,
+    reactions: Mapping[str, ReactionDefinition] | None = None,
 ) -> int:
+    reactions = reactions or {}
     parser = argparse.ArgumentParser(prog=f"{settings.service}-worker")
     commands = parser.add_subparsers(dest="command")
-    run = commands.add_parser("run", help="apply events to a projection (the default)")
+    run = commands.add_parser("run", help="apply events to a projection (the default) or react")
     run.add_argument(
-        "projection", nargs="?", default=next(iter(definitions)), choices=list(definitions)
+        "projection",
+        nargs="?",
+        default=next(iter(definitions), None) or next(iter(reactions)),
+        choices=[*definitions, *reactions],
     )
     rebuild = commands.add_parser("rebuild", help="replay the topics into a new generation")
     rebuild.add_argument("projection", choices=list(definitions))
@@ -97,7 +105,10 @@ def worker_main(
         )
         return 0
 
-    definition = definitions[getattr(args, "projection", None) or next(iter(definitions))]
+    name = getattr(args, "projection", None) or next(iter(definitions), None)
+    if name is None or name in reactions:
+        return run_reaction_worker(settings, reactions[name or next(iter(reactions))])
+    definition = definitions[name]
     generation = asyncio.run(_prepare(settings, definition))
     start_http_server(settings.worker_metrics_port, addr=settings.host)
     data_dir = Path(settings.worker_data_dir) / generation.group_id

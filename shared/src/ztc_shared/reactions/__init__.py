@@ -1,0 +1,25 @@
+"""Reactions: a service acting on another service's events by sending itself a command.
+
+A projection only writes documents; a reaction decides something — screening opens the round of a
+planned roadshow, roadshow receives the shortlist screening finalised. Each causing event becomes at
+most one command in effect: the command carries an idempotency key derived from the reaction and the
+event (``reaction_context``), so the event store answers a redelivered event with the first
+outcome instead of applying it twice. Offsets are acknowledged only after the command (or its
+refusal) is stored, so a crash loses nothing.
+"""
+
+from ztc_shared.reactions.runner import (
+    ReactionDefinition,
+    ReactionOutcome,
+    ReactionRunner,
+    Reactor,
+    reaction_context,
+)
+
+__all__ = [
+    "ReactionDefinition",
+    "ReactionOutcome",
+    "ReactionRunner",
+    "Reactor",
+    "reaction_context",
+]
