@@ -10,13 +10,16 @@ from pymongo.asynchronous.database import AsyncDatabase
 from screening.adapters.library_queries import LibraryQueries
 from screening.application.handlers import HANDLERS, CandidateSource, NoLibrary, Ports
 from screening.application.library import PROJECTIONS
+from screening.application.reactions import ROADSHOWS, OpenRoundsForRoadshows
 from screening.config import ScreeningSettings
 from ztc_shared.application import CommandContext, CommandResult
 from ztc_shared.clock import Clock, SystemClock
 from ztc_shared.contracts import screening as screening_contracts
 from ztc_shared.eventstore import EventStore
+from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.kafka import service_topic
 from ztc_shared.projections import MongoProjectionCatalog, ProjectionDefinition
+from ztc_shared.reactions import ReactionDefinition, Reactor
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,21 @@ def bootstrap(
 
 def projection_definitions(settings: ScreeningSettings) -> dict[str, ProjectionDefinition]:
     return {name: build(settings.topic_prefix) for name, build in PROJECTIONS.items()}
+
+
+def reaction_definitions(settings: ScreeningSettings) -> dict[str, ReactionDefinition]:
+    """The worker's reactions: ``roadshows`` opens the round of every planned roadshow."""
+
+    async def build(database: AsyncDatabase[dict[str, Any]]) -> Reactor:
+        store = MongoEventStore(database)
+        await store.ensure_indexes()
+        return OpenRoundsForRoadshows(bootstrap(settings, store=store).ports)
+
+    return {
+        ROADSHOWS: ReactionDefinition(
+            ROADSHOWS, (service_topic("roadshow", settings.topic_prefix),), build
+        )
+    }
 
 
 def library_queries(

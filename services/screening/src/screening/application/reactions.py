@@ -1,0 +1,48 @@
+"""Screening's reactions to other services' events.
+
+``roadshows``: a planned roadshow opens its screening round (启动项目筛选), with the roadshow's theme
+fields, industry needs and region and the guideline's sizes, on behalf of its host. The round's id
+is ``round-{roadshow id}``, so each roadshow has that one round however often its plan is delivered.
+"""
+
+from __future__ import annotations
+
+from screening.application.handlers import Ports, open_round
+from screening.domain.commands import OpenScreeningRound
+from ztc_shared.auth import Role
+from ztc_shared.contracts import roadshow as roadshow_contracts
+from ztc_shared.domain import StateConflict
+from ztc_shared.events import EventEnvelope
+from ztc_shared.reactions import reaction_context
+
+ROADSHOWS = "roadshows"
+
+
+def round_of_roadshow(roadshow_id: str) -> str:
+    return f"round-{roadshow_id}"
+
+
+class OpenRoundsForRoadshows:
+    """RoadshowPlanned → ScreeningRoundOpened (as the host)."""
+
+    def __init__(self, ports: Ports) -> None:
+        self._ports = ports
+
+    async def react(self, event: EventEnvelope) -> None:
+        if event.event_type != roadshow_contracts.RoadshowPlanned.event_type:
+            return
+        planned = roadshow_contracts.RoadshowPlanned.model_validate(event.payload)
+        command = OpenScreeningRound(
+            roadshow_ref=event.stream_id,
+            title=planned.title,
+            fields=planned.fields,
+            industry_needs=planned.industry_needs,
+            region=planned.region,
+        )
+        context = reaction_context(event, ROADSHOWS, actor=planned.host_id, role=Role.HOST.value)
+        try:
+            await open_round(self._ports, command, context, round_of_roadshow(event.stream_id))
+        except StateConflict as conflict:
+            if conflict.code != "already_opened":
+                raise
+            # Opened before this delivery's idempotency record existed (or by hand): done.
