@@ -5,13 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo.asynchronous.database import AsyncDatabase
+
+from roadshow.adapters.directory import MongoDirectory
+from roadshow.application.directory import Directory, InMemoryDirectory
 from roadshow.application.handlers import HANDLERS, Ports
+from roadshow.application.reactions import SCREENING, FollowScreening
 from roadshow.config import RoadshowSettings
 from ztc_shared.application import CommandContext, CommandResult
 from ztc_shared.clock import Clock, SystemClock
 from ztc_shared.contracts import roadshow as roadshow_contracts
 from ztc_shared.eventstore import EventStore
+from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.kafka import service_topic
+from ztc_shared.reactions import ReactionDefinition, Reactor
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,32 @@ class Roadshow:
 
 
 def bootstrap(
-    settings: RoadshowSettings, *, store: EventStore, clock: Clock | None = None
+    settings: RoadshowSettings,
+    *,
+    store: EventStore,
+    clock: Clock | None = None,
+    directory: Directory | None = None,
 ) -> Roadshow:
     assert service_topic("roadshow") == roadshow_contracts.TOPIC
-    return Roadshow(settings=settings, ports=Ports(store=store, clock=clock or SystemClock()))
+    ports = Ports(
+        store=store, clock=clock or SystemClock(), directory=directory or InMemoryDirectory()
+    )
+    return Roadshow(settings=settings, ports=ports)
+
+
+def reaction_definitions(settings: RoadshowSettings) -> dict[str, ReactionDefinition]:
+    """The worker's reactions: ``screening`` keeps the directory and receives the shortlists."""
+
+    async def build(database: AsyncDatabase[dict[str, Any]]) -> Reactor:
+        store = MongoEventStore(database)
+        await store.ensure_indexes()
+        directory = MongoDirectory(database)
+        return FollowScreening(
+            bootstrap(settings, store=store, directory=directory).ports, directory
+        )
+
+    topics = (
+        service_topic("intake", settings.topic_prefix),
+        service_topic("screening", settings.topic_prefix),
+    )
+    return {SCREENING: ReactionDefinition(SCREENING, topics, build)}

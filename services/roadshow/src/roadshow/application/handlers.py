@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from roadshow.application.directory import Directory, InMemoryDirectory
 from roadshow.application.scheduler import Problem, Schedule, schedule_fast
 from roadshow.domain.access import Actor, provinces_only
 from roadshow.domain.commands import (
+    AcceptOnlineMeeting,
     ApproveHostApplication,
     ApproveRegistration,
     AskQuestion,
@@ -28,6 +30,7 @@ from roadshow.domain.commands import (
     DeclareAvailability,
     DeclareConflict,
     DeclareIntent,
+    DeclineOnlineMeeting,
     DeclineRegistration,
     FinalizeMeetingSchedule,
     LaunchProgramme,
@@ -41,6 +44,7 @@ from roadshow.domain.commands import (
     RecordMeetingMissed,
     RegisterCompany,
     RejectHostApplication,
+    RequestOnlineMeeting,
     ScorePitch,
     SetCriteria,
     SetUpMeetings,
@@ -49,6 +53,7 @@ from roadshow.domain.commands import (
     SubmitHostApplication,
 )
 from roadshow.domain.meetings import MeetingFacts, OneToOneMeetings, meeting_facts
+from roadshow.domain.online import OnlineChannel
 from roadshow.domain.programme import HostApplication, Programme
 from roadshow.domain.provinces import PROVINCES
 from roadshow.domain.review import Review
@@ -59,6 +64,7 @@ from ztc_shared.contracts.roadshow import (
     HostApplicationApproved,
     host_application_id,
     meetings_id,
+    online_channel_id,
     programme_id,
     review_id,
 )
@@ -71,6 +77,7 @@ from ztc_shared.eventstore import EventStore
 class Ports:
     store: EventStore
     clock: Clock
+    directory: Directory = field(default_factory=InMemoryDirectory)
 
 
 A = TypeVar("A", bound=Aggregate)
@@ -351,6 +358,40 @@ async def propose_meetings(
     )
 
 
+# the online channel: ``stream_id`` is the roadshow's id
+
+
+async def _on_online(
+    ports: Ports, command: Any, context: CommandContext, stream_id: str | None
+) -> CommandResult:
+    if stream_id is None:
+        raise ValueError(f"{type(command).__name__} needs the roadshow's id")
+    event = await load(ports.store, RoadshowEvent, stream_id)
+    if not event.exists:
+        raise NotFound("roadshow", stream_id)
+    facts = event.facts()
+    actor = Actor.of(context)
+    decide: Callable[[OnlineChannel], None]
+    if isinstance(command, RequestOnlineMeeting):
+        registration = event.registrations.get(actor.id)
+        name = registration.registered.name if registration else ""
+        decide = lambda channel: channel.request(command, facts, name, actor)  # noqa: E731
+    else:
+        card = await ports.directory.achievement(command.achievement_id)
+        holder = card.holder_id if card else None
+        method = "accept" if isinstance(command, AcceptOnlineMeeting) else "decline"
+        decide = lambda channel: getattr(channel, method)(command, facts, holder, actor)  # noqa: E731
+    return await _run(
+        ports,
+        OnlineChannel,
+        online_channel_id(stream_id),
+        context,
+        decide,
+        command,
+        must_exist=False,
+    )
+
+
 Handler = Callable[[Ports, Any, CommandContext, str | None], Awaitable[CommandResult]]
 
 HANDLERS: dict[type, Handler] = {
@@ -362,4 +403,7 @@ HANDLERS: dict[type, Handler] = {
     **{command: _on_review for command in REVIEW_METHODS},
     ProposeMeetingSchedule: propose_meetings,
     **{command: _on_meetings for command in MEETING_METHODS},
+    RequestOnlineMeeting: _on_online,
+    AcceptOnlineMeeting: _on_online,
+    DeclineOnlineMeeting: _on_online,
 }

@@ -285,3 +285,30 @@ class RecordMeetingMissed(_Command):
     achievement_id: AchievementId
     absent: list[MeetingSide] = Field(min_length=1, max_length=2, description="缺席方")
     note: str = Field(default="", max_length=1000)
+
+
+# the online channel (线上对接渠道): the longlisted projects that are not on stage
+
+
+class RequestOnlineMeeting(_Command):
+    """A registered company asks to meet a project of the online channel (申请线上对接)."""
+
+    achievement_id: AchievementId
+    modes: list[TransferMode] = Field(min_length=1, description="合作方式 Ways to cooperate")
+    message: str = Field(default="", max_length=2000, description="留言 Message to the holder")
+
+
+class AcceptOnlineMeeting(_Command):
+    """The holder (or the host on the holder's behalf) accepts a company's request (同意对接)."""
+
+    achievement_id: AchievementId
+    company_id: CreditCode = Field(description="统一社会信用代码 The company")
+    note: str = Field(default="", max_length=2000, description="备注 Note to the company")
+
+
+class DeclineOnlineMeeting(_Command):
+    """The holder declines a company's request (婉拒), saying why."""
+
+    achievement_id: AchievementId
+    company_id: CreditCode = Field(description="统一社会信用代码 The company")
+    reason: str = Field(min_length=2, max_length=1000, description="原因 Reason")

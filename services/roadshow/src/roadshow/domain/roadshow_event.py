@@ -123,6 +123,7 @@ class RoadshowFacts:
     status: EventStatus
     pitches: Mapping[str, Pitch]
     confirmed: frozenset[str] = field(default_factory=frozenset)
+    online: tuple[str, ...] = ()  # the longlisted projects not on stage (线上对接渠道)
 
 
 class RoadshowEvent(Aggregate):
@@ -165,6 +166,7 @@ class RoadshowEvent(Aggregate):
             status=self.status,
             pitches=dict(self.pitches),
             confirmed=frozenset(self.confirmed),
+            online=tuple(self.shortlist.not_selected) if self.shortlist else (),
         )
 
     # the host

@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from roadshow.adapters.directory import MongoDirectory
 from roadshow.bootstrap import bootstrap
 from roadshow.config import RoadshowSettings
-from roadshow.entrypoints.api.routes import meetings, programme, roadshows
+from roadshow.entrypoints.api.routes import meetings, online, programme, roadshows
 from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
@@ -25,7 +26,10 @@ Each roadshow (`/roadshows`): the host's plan, company registration with capacit
 with questions and intents, the experts' review (recusal, weighted criteria, scores with comments,
 results raw and normalised once the window closes), the one-to-one meetings
 (`/roadshows/{id}/meetings`: wishes, free slots, a provisional then a final schedule, the day's
-changes, agendas, the Excel workbook) and the conclusion with its outcomes. Every POST accepts an
+changes, agendas, the Excel workbook), the online channel for the longlisted projects not on stage
+(`/roadshows/{id}/online-channel`: companies ask, holders accept or decline) and the conclusion with
+its outcomes. The shortlist arrives from screening's `ShortlistFinalized` by itself (the worker's
+`screening` reaction); the host may still give it by hand. Every POST accepts an
 `Idempotency-Key`; replies carry `X-Stream-Version`."""
 
 
@@ -37,7 +41,9 @@ def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
         async with service_resources(app, settings) as resources:
             store = MongoEventStore(resources.database)
             await store.ensure_indexes()
-            app.state.roadshow = bootstrap(settings, store=store)
+            app.state.roadshow = bootstrap(
+                settings, store=store, directory=MongoDirectory(resources.database)
+            )
             report_relay_backlog(app, settings.service, store)
             yield
 
@@ -45,7 +51,7 @@ def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
         settings=settings,
         title="直通车 · 路演活动 Roadshow",
         description=DESCRIPTION,
-        routers=[programme.router, roadshows.router, meetings.router],
+        routers=[programme.router, roadshows.router, meetings.router, online.router],
         lifespan=lifespan,
     )
 
