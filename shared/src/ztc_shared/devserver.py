@@ -89,7 +89,11 @@ DEMO_AGENCY_NAME = "广东省技术转移服务中心（演示）"
 
 # Services whose worker runs more than one projection: one process each, in this order. The others
 # run their worker's default projection.
-WORKER_PROJECTIONS: dict[str, tuple[str, ...]] = {"intake": ("catalogue", "public")}
+WORKER_PROJECTIONS: dict[str, tuple[str, ...]] = {
+    "intake": ("catalogue", "public"),
+    "screening": ("library", "roadshows"),
+    "roadshow": ("screening",),
+}
 
 SERVICE_NAMES_ZH = {
     "intake": "成果征集与入库",
@@ -114,6 +118,9 @@ class DevserverSettings(ServiceSettings):
     screening_port: int = Field(default=8002, validation_alias="SCREENING_PORT")
     screening_worker_metrics_port: int = Field(
         default=9102, validation_alias="SCREENING_WORKER_METRICS_PORT"
+    )
+    screening_roadshows_worker_metrics_port: int = Field(
+        default=9112, validation_alias="SCREENING_ROADSHOWS_WORKER_METRICS_PORT"
     )
     roadshow_port: int = Field(default=8003, validation_alias="ROADSHOW_PORT")
     roadshow_worker_metrics_port: int = Field(

@@ -26,6 +26,7 @@ RELAYS = {
 WORKERS = {
     "intake": "intake.entrypoints.worker",
     "screening": "screening.entrypoints.worker",
+    "roadshow": "roadshow.entrypoints.worker",
 }
 
 
