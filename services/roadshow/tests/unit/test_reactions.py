@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from roadshow.application.reactions import FollowScreening
+from roadshow.domain.commands import SetUpMeetings
+from ztc_shared.contracts.roadshow import meetings_id
 from ztc_shared.domain import StateConflict
 from ztc_shared.events import EventEnvelope
 
@@ -128,3 +130,13 @@ async def test_events_of_no_interest_change_nothing() -> None:
     )
     assert await s.app.ports.directory.round("round-r1") is None
     assert HOST.actor == "host-sz"
+
+
+async def test_the_meetings_setup_names_the_holders_intake_knows_unless_the_host_did() -> None:
+    s = ChannelScenario()
+    rid = await s.channel_open()
+    await s.directory.remember_achievement("ach-01", {"holder_id": "holder-thu"})
+    await s.directory.remember_achievement("ach-02", {"holder_id": "holder-sysu"})
+    await s.when(SetUpMeetings(tables=4, holders={"ach-02": "holder-on-the-day"}), HOST, rid)
+    setup = (await s.payloads(meetings_id(rid)))[-1]
+    assert setup["holders"] == {"ach-01": "holder-thu", "ach-02": "holder-on-the-day"}

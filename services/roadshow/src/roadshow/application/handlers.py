@@ -314,6 +314,8 @@ async def _on_meetings(
     facts = await roadshow_meeting_facts(ports.store, stream_id)
     method = MEETING_METHODS[type(command)]
     actor = Actor.of(context)
+    if isinstance(command, SetUpMeetings):
+        command = await _with_known_holders(ports, command, list(facts.pitches))
     return await _run(
         ports,
         OneToOneMeetings,
@@ -323,6 +325,19 @@ async def _on_meetings(
         command,
         must_exist=False,
     )
+
+
+async def _with_known_holders(
+    ports: Ports, command: SetUpMeetings, pitches: list[str]
+) -> SetUpMeetings:
+    """The setup, with the holder account intake knows for each project the host did not name
+    (the host's choice wins: another account may speak for a project on the day)."""
+    unnamed = [p for p in pitches if p not in command.holders]
+    cards = await ports.directory.achievements(unnamed) if unnamed else {}
+    known = {p: card.holder_id for p, card in cards.items() if card.holder_id}
+    if not known:
+        return command
+    return command.model_copy(update={"holders": {**known, **command.holders}})
 
 
 async def propose_meetings(
