@@ -16,6 +16,8 @@ from roadshow.application.scheduler import MeetingStatus, Priority, Reason, agen
 from roadshow.config import RoadshowSettings
 from roadshow.domain.commands import (
     CancelMeeting,
+    CloseReviewWindow,
+    ConcludeRoadshow,
     DeclareAvailability,
     FinalizeMeetingSchedule,
     MoveMeeting,
@@ -23,6 +25,7 @@ from roadshow.domain.commands import (
     RecordMeetingHeld,
     RecordMeetingMissed,
     SetUpMeetings,
+    StartRoadshow,
     StateMeetingPreference,
 )
 from roadshow.domain.meetings import MeetingsStatus, OneToOneMeetings, meeting_facts
@@ -286,6 +289,19 @@ async def test_no_shows_held_meetings_and_cancellations_are_recorded() -> None:
     assert isinstance(error, DomainError)
     error = await s.refused(CancelMeeting(company_id=C2, achievement_id="ach-01"), company(2), rid)
     assert isinstance(error, Forbidden)
+
+
+async def test_the_conclusion_counts_the_meetings_held_per_pitch() -> None:
+    s = Scenario()
+    rid = await final_two_meetings(s)
+    await s.when(RecordMeetingHeld(company_id=C2, achievement_id="ach-01"), HOST, rid)
+    await s.when(RecordMeetingHeld(company_id=C1, achievement_id="ach-01"), HOST, rid)
+    await s.when(StartRoadshow(), HOST, rid)
+    await s.when(CloseReviewWindow(), HOST, rid)
+    await s.when(ConcludeRoadshow(), HOST, rid)
+    pitches = {p["achievement_id"]: p for p in (await s.payloads(rid))[-1]["pitches"]}
+    assert pitches["ach-01"]["meetings_held"] == 2
+    assert pitches["ach-02"]["meetings_held"] == 0  # scheduled, cancelled or not: not held
 
 
 async def test_a_no_show_needs_the_final_schedule() -> None:

@@ -2,8 +2,8 @@
 
 Some decisions need another stream's state, read first and handed in as facts: planning reads the
 year's programme (its hosts), launching reads the year's approved applications, the review reads
-its roadshow, the one-to-one meetings read their roadshow, and concluding reads the review's
-results.
+its roadshow, the one-to-one meetings read their roadshow (and intake's holder accounts), the
+online channel reads its roadshow, and concluding reads the review's results and the meetings held.
 """
 
 from __future__ import annotations
@@ -208,13 +208,15 @@ async def conclude_roadshow(
         raise ValueError("ConcludeRoadshow needs the roadshow's id")
     review = await load(ports.store, Review, review_id(stream_id))
     results = list(review.closed.results) if review.closed else None
+    meetings = await load(ports.store, OneToOneMeetings, meetings_id(stream_id))
+    held = frozenset(meetings.held)
     actor = Actor.of(context)
     return await _run(
         ports,
         RoadshowEvent,
         stream_id,
         context,
-        lambda e: e.conclude(command, results, actor),
+        lambda e: e.conclude(command, results, actor, held),
         command,
     )
 

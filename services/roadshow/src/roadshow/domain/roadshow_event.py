@@ -15,7 +15,7 @@ emits its outcomes with the review's results, which the handler reads from the r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -277,9 +277,14 @@ class RoadshowEvent(Aggregate):
         self._record(RoadshowStarted())
 
     def conclude(
-        self, command: ConcludeRoadshow, results: list[PitchResult] | None, actor: Actor
+        self,
+        command: ConcludeRoadshow,
+        results: list[PitchResult] | None,
+        actor: Actor,
+        held: Collection[tuple[str, str]] = (),
     ) -> None:
-        """``results`` are the closed review's, or None while the review window is open."""
+        """``results`` are the closed review's, or None while the review window is open;
+        ``held`` the one-to-one meetings that took place, as (company, achievement) pairs."""
         self._require_organiser(actor)
         self._require_status({EventStatus.LIVE}, "路演进行中才能结束", "Only a live roadshow ends")
         if results is None:
@@ -310,6 +315,7 @@ class RoadshowEvent(Aggregate):
                             if i.achievement_id == pitch.achievement_id
                         }
                     ),
+                    meetings_held=sum(1 for _, a in held if a == pitch.achievement_id),
                 )
             )
         confirmed = [self.registrations[c] for c in self.confirmed]
