@@ -1,4 +1,2 @@
-"""Tracking: 跟踪服务与工作总结 — tracking cases and year-end summaries.
-
-Only its settings exist so far; its domain, API and worker come with its own issue.
-"""
+"""Tracking: 跟踪服务与工作总结 — tracking cases from the stage to industrialisation, the figures
+derived from every service's events, and the hosts' year-end summaries."""
