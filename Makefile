@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify
 
 .PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render
+.PHONY: docs docs-check release-schemas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,3 +66,15 @@ k8s-render: ## render each deploy/k8s overlay with kustomize, print resource cou
 		rendered=$$($(KUSTOMIZE) build $$overlay) || { echo "kustomize build $$overlay failed"; exit 1; }; \
 		echo "$$overlay: $$(printf '%s\n' "$$rendered" | grep -c '^kind:') resources ($(KUSTOMIZE_VERSION))"; \
 	done
+
+# The event catalogue (AsyncAPI 3.0, generated from the shared event models) and the schema
+# compatibility check against the released snapshot in schemas/released.
+docs: install ## regenerate docs/asyncapi (asyncapi.json and index.html) from the event models
+	$(BIN)/python -m ztc_shared.asyncapi build
+
+docs-check: install ## fail when docs/asyncapi is stale or invalid, or a schema change breaks a consumer
+	$(BIN)/python -m ztc_shared.asyncapi check
+	$(BIN)/python -m ztc_shared.compat check
+
+release-schemas: install ## record every event type's current schema as released (refuses breaking changes)
+	$(BIN)/python -m ztc_shared.compat release
