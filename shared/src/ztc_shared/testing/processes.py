@@ -17,16 +17,19 @@ APIS = {
     "intake": "intake.entrypoints.api.main",
     "screening": "screening.entrypoints.api.main",
     "roadshow": "roadshow.entrypoints.api.main",
+    "tracking": "tracking.entrypoints.api.main",
 }
 RELAYS = {
     "intake": "intake.entrypoints.relay",
     "screening": "screening.entrypoints.relay",
     "roadshow": "roadshow.entrypoints.relay",
+    "tracking": "tracking.entrypoints.relay",
 }
 WORKERS = {
     "intake": "intake.entrypoints.worker",
     "screening": "screening.entrypoints.worker",
     "roadshow": "roadshow.entrypoints.worker",
+    "tracking": "tracking.entrypoints.worker",
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from tracking.domain.case import TrackingCase
 from tracking.domain.commands import (
@@ -33,7 +33,8 @@ from ztc_shared.contracts.tracking import (
     SummaryFigures,
     summary_id,
 )
-from ztc_shared.domain import Forbidden, NotFound
+from ztc_shared.domain import Aggregate, Forbidden, NotFound
+from ztc_shared.events import EVENTS
 from ztc_shared.eventstore import EventStore
 
 
@@ -309,3 +310,14 @@ HANDLERS: dict[type[Any], Handler] = {
     AcceptSummary: accept_summary,
     ReturnSummary: return_summary,
 }
+
+
+A = TypeVar("A", bound=Aggregate)
+
+
+async def load(store: EventStore, kind: type[A], stream_id: str) -> A:
+    """An aggregate as recorded (a new one when its stream is empty or of another kind)."""
+    loaded = await store.load(stream_id)
+    if loaded.version and loaded.events[0].stream_type != kind.stream_type:
+        return kind(stream_id)
+    return kind.rehydrate(stream_id, [EVENTS.payload(e) for e in loaded.events])
