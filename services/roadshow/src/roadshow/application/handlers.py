@@ -84,7 +84,12 @@ A = TypeVar("A", bound=Aggregate)
 
 
 async def load(store: EventStore, kind: type[A], stream_id: str) -> A:
-    loaded = await store.load(stream_id)
+    """The aggregate as stored now, for a read or for facts another decision needs.
+
+    Always read from the database (``fresh``): the store's cache of streams is corrected only
+    for the stream a command appends to, by its conflict, and other processes (another replica,
+    the worker's reactions) append to these streams too."""
+    loaded = await store.load(stream_id, fresh=True)
     if loaded.version and loaded.events[0].stream_type != kind.stream_type:
         raise NotFound(kind.stream_type, stream_id)
     return kind.rehydrate(stream_id, [EVENTS.payload(e) for e in loaded.events])
