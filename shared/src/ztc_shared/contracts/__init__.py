@@ -3,6 +3,14 @@
 Importing this package registers them all in ``ztc_shared.events.EVENTS``.
 """
 
-from ztc_shared.contracts import identifiers, intake, roadshow, screening, taxonomy, tracking
+from ztc_shared.contracts import (
+    identifiers,
+    intake,
+    notify,
+    roadshow,
+    screening,
+    taxonomy,
+    tracking,
+)
 
-__all__ = ["identifiers", "intake", "roadshow", "screening", "taxonomy", "tracking"]
+__all__ = ["identifiers", "intake", "notify", "roadshow", "screening", "taxonomy", "tracking"]

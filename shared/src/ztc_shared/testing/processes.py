@@ -18,18 +18,21 @@ APIS = {
     "screening": "screening.entrypoints.api.main",
     "roadshow": "roadshow.entrypoints.api.main",
     "tracking": "tracking.entrypoints.api.main",
+    "notify": "notify.entrypoints.api.main",
 }
 RELAYS = {
     "intake": "intake.entrypoints.relay",
     "screening": "screening.entrypoints.relay",
     "roadshow": "roadshow.entrypoints.relay",
     "tracking": "tracking.entrypoints.relay",
+    "notify": "notify.entrypoints.relay",
 }
 WORKERS = {
     "intake": "intake.entrypoints.worker",
     "screening": "screening.entrypoints.worker",
     "roadshow": "roadshow.entrypoints.worker",
     "tracking": "tracking.entrypoints.worker",
+    "notify": "notify.entrypoints.worker",
 }
 
 

@@ -1,0 +1,151 @@
+"""Sending what the ledger holds: claim before send, record after, retry with backoff.
+
+A dispatcher claims one due delivery at a time (a lease in the ledger, so that two dispatchers
+never send the same one while the lease runs), sends it on its channel, and records the outcome
+only if it still holds the lease. A crash after the send and before the record leaves the lease to
+expire; the next claim sends again, with the same reference, which the receiver recognises (the
+window and how it closes: ADR 10). Channels are rate-limited per process (token buckets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from notify.application.ports import Inbox, Ledger, Sender
+from notify.domain.deliveries import Delivery, RetryPolicy, SendFailed
+from notify.domain.recipients import Channel
+from ztc_shared import failpoints
+from ztc_shared.clock import Clock
+
+log = structlog.get_logger()
+
+
+class TokenBucket:
+    """``rate`` sends a second on average, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int, now: float | None = None) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._at = time.monotonic() if now is None else now
+
+    def available(self, now: float | None = None) -> bool:
+        self._refill(time.monotonic() if now is None else now)
+        return self._tokens >= 1.0
+
+    def take(self, now: float | None = None) -> None:
+        self._refill(time.monotonic() if now is None else now)
+        self._tokens -= 1.0
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
+        self._at = now
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery: Delivery
+    delivered: bool
+    error: str = ""
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        ledger: Ledger,
+        senders: Mapping[Channel, Sender],
+        *,
+        owner: str,
+        clock: Clock,
+        lease: timedelta,
+        policy: RetryPolicy,
+        limits: Mapping[Channel, TokenBucket] | None = None,
+    ) -> None:
+        self._ledger = ledger
+        self._senders = senders
+        self._owner = owner
+        self._clock = clock
+        self._lease = lease
+        self._policy = policy
+        self._limits = dict(limits or {})
+
+    def open_channels(self) -> list[Channel]:
+        """The channels this dispatcher may send on now (a sender, and tokens left)."""
+        return [c for c in self._senders if c not in self._limits or self._limits[c].available()]
+
+    async def dispatch_one(self) -> Outcome | None:
+        """Claim, send and record one delivery; ``None`` when nothing is due."""
+        channels = self.open_channels()
+        if not channels:
+            return None
+        now = self._clock.now()
+        delivery = await self._ledger.claim(self._owner, channels, now, now + self._lease)
+        if delivery is None:
+            return None
+        if delivery.channel in self._limits:
+            self._limits[delivery.channel].take()
+        failpoints.hit(f"notify.after_claim.{delivery.channel.value}")
+        try:
+            await self._senders[delivery.channel].send(delivery)
+        except SendFailed as failure:
+            return await self._failed(delivery, failure.reason, failure.permanent)
+        except Exception as error:  # noqa: BLE001 - a channel's unexpected error is retried
+            return await self._failed(delivery, f"{type(error).__name__}: {error}", False)
+        failpoints.hit(f"notify.after_send.{delivery.channel.value}")
+        recorded = await self._ledger.delivered(delivery.key, self._owner, self._clock.now())
+        log.info(
+            "notify.delivered",
+            key=delivery.key,
+            channel=delivery.channel.value,
+            attempt=delivery.attempts,
+            recorded=recorded,
+        )
+        return Outcome(delivery, delivered=True)
+
+    async def _failed(self, delivery: Delivery, reason: str, permanent: bool) -> Outcome:
+        now = self._clock.now()
+        retry_at = None if permanent else self._policy.next_attempt(delivery.attempts, now)
+        await self._ledger.failed(delivery.key, self._owner, reason[:2000], retry_at, now)
+        log.warning(
+            "notify.delivery_failed",
+            key=delivery.key,
+            channel=delivery.channel.value,
+            attempt=delivery.attempts,
+            reason=reason,
+            dead=retry_at is None,
+        )
+        return Outcome(delivery, delivered=False, error=reason)
+
+    async def run(self, idle: float = 0.2, concurrency: int = 4) -> None:
+        """Dispatch until cancelled: ``concurrency`` loops, each pausing ``idle`` when nothing is due."""
+
+        async def loop() -> None:
+            while True:
+                try:
+                    outcome = await self.dispatch_one()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("notify.dispatch_error")
+                    outcome = None
+                if outcome is None:
+                    await asyncio.sleep(idle)
+
+        await asyncio.gather(*(loop() for _ in range(concurrency)))
+
+
+class InboxSender:
+    """The in-app inbox as a channel: filing is idempotent by the dedupe key."""
+
+    def __init__(self, inbox: Inbox, clock: Clock) -> None:
+        self._inbox = inbox
+        self._clock = clock
+
+    async def send(self, delivery: Delivery) -> None:
+        await self._inbox.put(delivery, self._clock.now())

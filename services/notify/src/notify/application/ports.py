@@ -1,0 +1,78 @@
+"""What notify's application layer needs from storage and from the channels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from notify.domain.deliveries import Delivery, Status
+from notify.domain.recipients import Channel, Contact
+
+
+class Directory(Protocol):
+    """Contacts and preferences, by recipient id."""
+
+    async def get_many(self, recipient_ids: Sequence[str]) -> dict[str, Contact]: ...
+
+    async def find(self, roles: Sequence[str], regions: Sequence[str]) -> list[Contact]:
+        """Everyone of one of ``roles`` (any role if empty) within ``regions`` (any if empty)."""
+        ...
+
+    async def learn(self, recipient_id: str, fields: dict[str, Any]) -> None:
+        """Fill in what an event told about someone, never overwriting what is already known."""
+        ...
+
+    async def webhook_secret(self, recipient_id: str) -> str | None: ...
+
+
+class Ledger(Protocol):
+    """The delivery ledger: one entry per dedupe key, claimed before sending, recorded after."""
+
+    async def add(self, deliveries: Sequence[Delivery]) -> int:
+        """Store the new ones (an existing key is left as it is); how many were new."""
+        ...
+
+    async def claim(
+        self, owner: str, channels: Sequence[Channel], now: datetime, lease_until: datetime
+    ) -> Delivery | None:
+        """Take the most overdue due delivery on ``channels`` — pending, or sending with an
+        expired lease — for ``owner`` until ``lease_until``, counting the attempt."""
+        ...
+
+    async def delivered(self, key: str, owner: str, now: datetime) -> bool:
+        """Record the send; ``False`` if the lease was lost to another dispatcher."""
+        ...
+
+    async def failed(
+        self, key: str, owner: str, error: str, retry_at: datetime | None, now: datetime
+    ) -> bool:
+        """Back to pending until ``retry_at``, or dead when ``retry_at`` is ``None``."""
+        ...
+
+    async def retry(self, key: str, now: datetime) -> bool:
+        """An operator sends a dead delivery again (its attempts start over)."""
+        ...
+
+    async def get(self, key: str) -> Delivery | None: ...
+
+    async def list(
+        self,
+        *,
+        status: Status | None = None,
+        event_id: str | None = None,
+        recipient: str | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]: ...
+
+
+class Inbox(Protocol):
+    async def put(self, delivery: Delivery, now: datetime) -> None:
+        """File the message in the recipient's inbox (a second put of the same key changes nothing)."""
+        ...
+
+
+class Sender(Protocol):
+    """One channel. Raises ``SendFailed`` when it could not deliver."""
+
+    async def send(self, delivery: Delivery) -> None: ...

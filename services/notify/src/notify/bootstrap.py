@@ -1,0 +1,108 @@
+"""Notify's composition root: the stores, the channels and the command facade."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from pymongo.asynchronous.database import AsyncDatabase
+
+from notify.adapters.channels import EmailSender, SmsSender, WebhookSender, WeComSender
+from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
+from notify.application.dispatch import Dispatcher, InboxSender, TokenBucket
+from notify.application.handlers import HANDLERS, Ports
+from notify.application.ports import Sender
+from notify.config import NotifySettings
+from notify.domain.deliveries import RetryPolicy
+from notify.domain.recipients import Channel
+from ztc_shared.application import CommandContext, CommandResult
+from ztc_shared.clock import Clock, SystemClock
+from ztc_shared.contracts import notify as notify_contracts
+from ztc_shared.eventstore import EventStore
+from ztc_shared.kafka import service_topic
+
+# Every service's events reach notify (ARCHITECTURE: notify consumes everything).
+SOURCES = ("intake", "screening", "roadshow", "tracking", "notify")
+
+
+def source_topics(settings: NotifySettings) -> tuple[str, ...]:
+    return tuple(service_topic(s, settings.topic_prefix) for s in SOURCES)
+
+
+@dataclass(frozen=True)
+class Notify:
+    settings: NotifySettings
+    ports: Ports
+
+    async def handle(
+        self, command: Any, context: CommandContext, stream_id: str | None = None
+    ) -> CommandResult:
+        handler = HANDLERS[type(command)]
+        return await handler(self.ports, command, context, stream_id)
+
+
+def bootstrap(settings: NotifySettings, *, store: EventStore, clock: Clock | None = None) -> Notify:
+    assert service_topic("notify") == notify_contracts.TOPIC
+    return Notify(settings=settings, ports=Ports(store=store, clock=clock or SystemClock()))
+
+
+def senders(
+    settings: NotifySettings,
+    database: AsyncDatabase[dict[str, Any]],
+    client: httpx.AsyncClient,
+    clock: Clock,
+) -> dict[Channel, Sender]:
+    directory = MongoDirectory(database)
+    channels: dict[Channel, Sender] = {
+        Channel.INBOX: InboxSender(MongoInbox(database), clock),
+        Channel.EMAIL: EmailSender(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_from,
+            domain=settings.mail_domain,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            start_tls=settings.smtp_start_tls,
+            timeout=settings.send_timeout_seconds,
+        ),
+        Channel.WEBHOOK: WebhookSender(client, directory),
+        Channel.WECOM: WeComSender(client),
+    }
+    if settings.sms_provider_url:
+        channels[Channel.SMS] = SmsSender(
+            client,
+            url=settings.sms_provider_url,
+            api_key=settings.sms_api_key,
+            signature=settings.sms_signature,
+        )
+    return channels
+
+
+def dispatcher(
+    settings: NotifySettings,
+    database: AsyncDatabase[dict[str, Any]],
+    client: httpx.AsyncClient,
+    clock: Clock | None = None,
+) -> Dispatcher:
+    clock = clock or SystemClock()
+    rates = {
+        Channel.EMAIL: settings.email_rate,
+        Channel.WEBHOOK: settings.webhook_rate,
+        Channel.WECOM: settings.wecom_rate,
+        Channel.SMS: settings.sms_rate,
+    }
+    return Dispatcher(
+        MongoLedger(database),
+        senders(settings, database, client, clock),
+        owner=f"notify-{uuid.uuid4().hex[:12]}",
+        clock=clock,
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+        policy=RetryPolicy(
+            max_attempts=settings.delivery_max_attempts,
+            first_delay=timedelta(seconds=settings.delivery_first_retry_seconds),
+        ),
+        limits={c: TokenBucket(rate, burst=max(1, int(rate))) for c, rate in rates.items()},
+    )

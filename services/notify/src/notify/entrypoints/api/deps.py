@@ -1,0 +1,47 @@
+"""Dependency aliases of notify's routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
+from notify.bootstrap import Notify
+from ztc_shared.application import CommandContext
+from ztc_shared.auth import Principal, Role
+from ztc_shared.web import CommandContextFor, require_roles
+
+EVERYONE = tuple(Role)
+OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
+
+
+async def get_notify(request: Request) -> Notify:
+    notify: Notify = request.app.state.notify
+    return notify
+
+
+async def get_inbox(request: Request) -> MongoInbox:
+    inbox: MongoInbox = request.app.state.inbox
+    return inbox
+
+
+async def get_directory(request: Request) -> MongoDirectory:
+    directory: MongoDirectory = request.app.state.directory
+    return directory
+
+
+async def get_ledger(request: Request) -> MongoLedger:
+    ledger: MongoLedger = request.app.state.ledger
+    return ledger
+
+
+NotifyDep = Annotated[Notify, Depends(get_notify)]
+InboxDep = Annotated[MongoInbox, Depends(get_inbox)]
+DirectoryDep = Annotated[MongoDirectory, Depends(get_directory)]
+LedgerDep = Annotated[MongoLedger, Depends(get_ledger)]
+
+Anyone = Annotated[Principal, Depends(require_roles(*EVERYONE))]
+Operator = Annotated[Principal, Depends(require_roles(*OPERATORS))]
+AnyoneContext = Annotated[CommandContext, Depends(CommandContextFor(*EVERYONE))]
+PublisherContext = Annotated[CommandContext, Depends(CommandContextFor(*OPERATORS))]

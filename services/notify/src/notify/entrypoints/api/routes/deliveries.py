@@ -1,0 +1,83 @@
+"""The delivery ledger for operators: what was sent, what failed, and the dead-letter list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from notify.domain.deliveries import Delivery, Status
+from notify.entrypoints.api.deps import LedgerDep, Operator
+from ztc_shared.domain import NotFound, StateConflict
+
+router = APIRouter(prefix="/deliveries", tags=["deliveries 送达记录"])
+
+
+class DeliveryView(BaseModel):
+    key: str
+    reference: str
+    event_id: str
+    event_type: str
+    recipient: str
+    channel: str
+    template: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+
+
+def _view(d: Delivery) -> DeliveryView:
+    return DeliveryView(
+        key=d.key,
+        reference=d.reference,
+        event_id=d.event_id,
+        event_type=d.event_type,
+        recipient=d.recipient,
+        channel=d.channel.value,
+        template=d.template,
+        status=d.status.value,
+        attempts=d.attempts,
+        last_error=d.last_error,
+        created_at=d.created_at,
+        next_attempt_at=d.next_attempt_at,
+        delivered_at=d.delivered_at,
+    )
+
+
+@router.get(
+    "",
+    response_model=list[DeliveryView],
+    summary="送达记录 Deliveries (status=dead: the dead-letter list)",
+)
+async def list_deliveries(
+    principal: Operator,
+    ledger: LedgerDep,
+    status: Annotated[Status | None, Query()] = None,
+    event_id: Annotated[str | None, Query()] = None,
+    recipient: Annotated[str | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryView]:
+    found = await ledger.list(status=status, event_id=event_id, recipient=recipient, limit=limit)
+    return [_view(d) for d in found]
+
+
+@router.post(
+    "/{key}/retry",
+    response_model=DeliveryView,
+    summary="重新发送 Send a dead delivery again",
+)
+async def retry(key: str, principal: Operator, ledger: LedgerDep) -> DeliveryView:
+    if not await ledger.retry(key, datetime.now(UTC)):
+        if await ledger.get(key) is None:
+            raise NotFound("delivery", key)
+        raise StateConflict(
+            "not_dead", "只有发送失败的记录可以重发", "Only a dead delivery can be sent again"
+        )
+    delivery = await ledger.get(key)
+    assert delivery is not None
+    return _view(delivery)

@@ -1,0 +1,156 @@
+"""Notify's worker process (faust): every service's events in, deliveries out.
+
+One agent takes batches of events from every service's topic and, before acknowledging them,
+stores the facts they carry and the deliveries they call for in the ledger. Beside it, dispatcher
+loops claim due deliveries and send them. Both are idempotent, so a crash anywhere repeats work
+without repeating an effect (ADR 10).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import faust
+import httpx
+import structlog
+from prometheus_client import start_http_server
+
+from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
+from notify.application.facts import FactsProjector, StoredFacts
+from notify.application.intake import EventIntake
+from notify.application.rendering import Renderer
+from notify.bootstrap import dispatcher, source_topics
+from notify.config import NotifySettings
+from ztc_shared import failpoints
+from ztc_shared.clock import SystemClock
+from ztc_shared.kafka import dlq_topic, ensure_topics
+from ztc_shared.mongo.client import make_client
+from ztc_shared.observability.logging import configure_logging
+from ztc_shared.projections.processing import STATUS, BatchProcessor, KafkaDeadLetterSink
+from ztc_shared.projections.runner import Message, ProjectionRunner
+from ztc_shared.projections.store import MongoProjectionStore
+
+log = structlog.get_logger()
+
+# The marker every worker logs when it serves (make run and the tests wait for it).
+READY = "projection.worker_started"
+FACTS = "notify_facts"
+
+
+def build_app(settings: NotifySettings) -> faust.App:
+    group_id = f"{settings.topic_prefix}ztc-notify-reactions"
+    data_dir = Path(settings.worker_data_dir) / group_id
+    data_dir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        group_id,
+        datadir=str(data_dir),
+        broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        key_serializer="raw",
+        value_serializer="raw",
+        web_enabled=False,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        broker_max_poll_records=settings.projection_batch_size,
+        topic_replication_factor=1,
+        topic_disable_leader=True,
+        producer_acks=-1,
+        stream_wait_empty=True,
+        # A worker that died is noticed after this long; its partitions (and, since the
+        # dispatcher starts with the app, sending) wait for that, not for faust's 60 s default.
+        broker_session_timeout=settings.consumer_session_timeout_seconds,
+    )
+    topic = app.topic(*source_topics(settings), key_serializer="raw", value_serializer="raw")
+    state: dict[str, Any] = {}
+
+    def database() -> Any:
+        if "client" not in state:
+            state["client"] = make_client(settings.mongodb_uri)
+        return state["client"][settings.database]
+
+    async def intake() -> EventIntake:
+        if "intake" not in state:
+            db = database()
+            directory, ledger = MongoDirectory(db), MongoLedger(db)
+            await directory.ensure_indexes()
+            await ledger.ensure_indexes()
+            facts_store = MongoProjectionStore(db[FACTS])
+            dead_letters = KafkaDeadLetterSink(settings.kafka_bootstrap_servers, "notify")
+            state["intake"] = EventIntake(
+                BatchProcessor(
+                    ProjectionRunner("notify_facts", FactsProjector(), facts_store),
+                    dead_letters,
+                    status=db[STATUS],
+                ),
+                StoredFacts(facts_store),
+                directory,
+                ledger,
+                Renderer(),
+                dead_letters,
+                SystemClock(),
+            )
+        intake_: EventIntake = state["intake"]
+        return intake_
+
+    @app.agent(topic, name="notify.reactions")
+    async def react(stream: faust.StreamT[Any]) -> None:
+        async for events in stream.noack_take(  # type: ignore[attr-defined]
+            settings.projection_batch_size, within=settings.projection_batch_within_ms / 1000
+        ):
+            messages = [
+                Message(
+                    topic=event.message.topic,
+                    partition=event.message.partition,
+                    offset=event.message.offset,
+                    key=event.message.key,
+                    value=event.message.value,
+                )
+                for event in events
+            ]
+            added = await (await intake()).process(messages)
+            if added:
+                log.info("notify.planned", deliveries=added, events=len(messages))
+            for event in events:
+                await stream.ack(event)
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def dispatch() -> None:
+        configure_logging(
+            settings.service, settings.region, settings.log_level, json=settings.log_json
+        )
+        db = database()
+        await MongoInbox(db).ensure_indexes()
+        await MongoLedger(db).ensure_indexes()
+        async with httpx.AsyncClient(timeout=settings.send_timeout_seconds) as client:
+            sender = dispatcher(settings, db, client)
+            log.info(READY, group=group_id, topics=list(source_topics(settings)))
+            await sender.run(concurrency=settings.dispatch_concurrency)
+
+    return app
+
+
+async def _prepare(settings: NotifySettings) -> None:
+    topics = source_topics(settings)
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        [*topics, *(dlq_topic(t) for t in topics)],
+        partitions=settings.kafka_partitions,
+        replication_factor=settings.kafka_replication_factor,
+    )
+
+
+def main() -> int:
+    settings = NotifySettings()
+    configure_logging(settings.service, settings.region, settings.log_level, json=settings.log_json)
+    failpoints.configure(settings.failpoints)
+    asyncio.run(_prepare(settings))
+    start_http_server(settings.worker_metrics_port, addr=settings.host)
+    app = build_app(settings)
+    worker = faust.Worker(app, loglevel="WARNING", redirect_stdouts=False, quiet=True)
+    worker.execute_from_commandline()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

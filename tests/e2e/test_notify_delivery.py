@@ -1,0 +1,206 @@
+"""Notify on the real stack: a domain event becomes an e-mail received by a real SMTP server and a
+signed webhook received by a real HTTP server, once in effect, even when the event arrives twice and
+the worker is killed between sending and recording."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import bearer, prefixed_env
+from tests.e2e.notify_receivers import HookReceiver, Mailbox, hook_server, smtp_server
+from tests.e2e.notify_support import (
+    credit_code,
+    deliveries,
+    notify_env,
+    publish,
+    roadshow_events,
+    roadshow_topic,
+    start_api,
+    start_worker,
+    wait_for,
+)
+from ztc_shared.auth import Role
+from ztc_shared.testing.processes import ServiceProcess
+
+pytestmark = pytest.mark.integration
+
+SECRET = "e2e-webhook-secret-0123456789"
+
+
+@pytest.fixture(scope="module")
+def mail() -> Iterator[tuple[Mailbox, int]]:
+    yield from smtp_server()
+
+
+@pytest.fixture(scope="module")
+def hooks() -> Iterator[HookReceiver]:
+    yield from hook_server()
+
+
+@pytest.fixture
+def province() -> dict[str, str]:
+    return bearer(Role.PROVINCE, "gd-notify-e2e")
+
+
+def register_contact(
+    client: httpx.Client, api: str, headers: dict[str, str], company: str, hooks: HookReceiver
+) -> str:
+    email = f"bd-{company.lower()}@zhizao.example.cn"
+    response = client.put(
+        f"{api}/contacts/{company}",
+        json={
+            "name": "深圳市智造科技有限公司",
+            "role": "company",
+            "region": "440300",
+            "email": email,
+            "webhook_url": hooks.url(company),
+            "webhook_secret": SECRET,
+            "channels": ["email", "webhook"],
+        },
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    return email
+
+
+def test_an_approved_registration_reaches_mail_webhook_and_inbox_once_though_sent_twice(
+    service_env: dict[str, str],
+    log_dir: Path,
+    mail: tuple[Mailbox, int],
+    hooks: HookReceiver,
+    province: dict[str, str],
+) -> None:
+    mailbox, smtp_port = mail
+    env = notify_env(prefixed_env(service_env, f"n{uuid.uuid4().hex[:8]}"), smtp_port)
+    api = start_api(env, log_dir, "notify-api-twice")
+    worker = start_worker(env, log_dir, "notify-worker-twice")
+    try:
+        api.wait_ready(90)
+        worker.wait_ready(90)
+        company, later = credit_code(), credit_code()
+        with httpx.Client(timeout=10) as client:
+            email = register_contact(client, api.url, province, company, hooks)
+            roadshow_id = str(uuid.uuid4())
+            planned, registered, approved = roadshow_events(roadshow_id, company)
+            # A later registration on the same stream (same partition, behind the duplicate):
+            # once its mail is out, the duplicate before it has been processed too.
+            _, registered_later, approved_later = roadshow_events(roadshow_id, later)
+            later_email = register_contact(client, api.url, province, later, hooks)
+            registered_later = registered_later.model_copy(update={"stream_version": 4})
+            approved_later = approved_later.model_copy(update={"stream_version": 5})
+            asyncio.run(
+                publish(
+                    env["KAFKA_BOOTSTRAP_SERVERS"],
+                    roadshow_topic(env),
+                    [planned, registered, approved, approved, registered_later, approved_later],
+                )
+            )
+            wait_for(lambda: mailbox.to(later_email), what="the later company's mail")
+            ledger = wait_for(
+                lambda: (
+                    [
+                        d
+                        for d in deliveries(
+                            client, api.url, province, event_id=str(approved.event_id)
+                        )
+                        if d["status"] == "delivered"
+                    ]
+                    if len(deliveries(client, api.url, province, event_id=str(approved.event_id)))
+                    == 3
+                    else None
+                ),
+                what="three deliveries recorded",
+            )
+            assert sorted(d["channel"] for d in ledger) == ["email", "inbox", "webhook"]
+            assert all(d["status"] == "delivered" and d["attempts"] == 1 for d in ledger)
+
+            mails = mailbox.to(email)
+            assert len(mails) == 1
+            message = mails[0]
+            assert "报名审核通过" in message["Subject"]
+            assert "深圳新一代信息技术专场路演" in message.get_content()
+            reference = next(d["reference"] for d in ledger if d["channel"] == "email")
+            assert message["Message-ID"].startswith(f"<{reference}@")
+
+            calls = hooks.at(company)
+            assert len(calls) == 1
+            assert calls[0].signed_with(SECRET)
+            assert calls[0].headers["Idempotency-Key"] == next(
+                d["reference"] for d in ledger if d["channel"] == "webhook"
+            )
+            assert calls[0].json["event_id"] == str(approved.event_id)
+
+            company_headers = bearer(Role.COMPANY, company)
+            inbox = client.get(f"{api.url}/inbox", headers=company_headers).json()
+            assert inbox["unread"] == 1
+            assert [i["event_type"] for i in inbox["items"]] == ["RegistrationApproved"]
+    finally:
+        worker.stop()
+        api.stop()
+
+
+def test_a_worker_killed_between_sending_and_recording_resends_under_the_same_reference(
+    service_env: dict[str, str],
+    log_dir: Path,
+    mail: tuple[Mailbox, int],
+    hooks: HookReceiver,
+    province: dict[str, str],
+) -> None:
+    mailbox, smtp_port = mail
+    env = notify_env(
+        prefixed_env(service_env, f"k{uuid.uuid4().hex[:8]}"),
+        smtp_port,
+        NOTIFY_DISPATCHERS="1",
+    )
+    api = start_api(env, log_dir, "notify-api-kill")
+    processes: list[ServiceProcess] = [api]
+    try:
+        api.wait_ready(90)
+        company = credit_code()
+        with httpx.Client(timeout=10) as client:
+            email = register_contact(client, api.url, province, company, hooks)
+            roadshow_id = str(uuid.uuid4())
+            events = roadshow_events(roadshow_id, company)
+            approved = events[-1]
+            # The worker dies right after the SMTP server accepted the mail, before the ledger
+            # says so; the event is on the topic twice besides.
+            doomed = start_worker(env, log_dir, "notify-worker-doomed", "notify.after_send.email")
+            processes.append(doomed)
+            doomed.wait_ready(90)
+            asyncio.run(
+                publish(env["KAFKA_BOOTSTRAP_SERVERS"], roadshow_topic(env), [*events, approved])
+            )
+            assert doomed.wait_exit(60) == -9
+            assert len(mailbox.to(email)) == 1
+
+            survivor = start_worker(env, log_dir, "notify-worker-survivor")
+            processes.append(survivor)
+            survivor.wait_ready(90)
+
+            def settled() -> list[dict[str, object]] | None:
+                found = deliveries(client, api.url, province, event_id=str(approved.event_id))
+                done = len(found) == 3 and all(d["status"] == "delivered" for d in found)
+                return found if done else None
+
+            ledger = {d["channel"]: d for d in wait_for(settled, what="all three delivered")}
+
+        # The mail went out twice — the crash hid the first send — with one Message-ID and the
+        # same words: a receiver that honours Message-ID keeps one.
+        mails = mailbox.to(email)
+        assert len(mails) == 2
+        assert len(mailbox.distinct(email)) == 1
+        assert mails[0].get_content() == mails[1].get_content()
+        assert ledger["email"]["attempts"] == 2
+        # The webhook and the inbox were not interrupted: once each.
+        assert len(hooks.at(company)) == 1
+        assert len(hooks.distinct(company)) == 1
+        assert ledger["webhook"]["attempts"] == 1
+    finally:
+        for process in processes:
+            process.stop()
