@@ -12,6 +12,7 @@ from intake.bootstrap import bootstrap
 from intake.config import IntakeSettings
 from intake.entrypoints.api.routes import achievements, calls, catalogue, imports, public
 from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.history import MongoStreamHistory, stream_history_router
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
@@ -39,6 +40,7 @@ def create_intake_app(settings: IntakeSettings | None = None) -> FastAPI:
                 store=store,
                 duplicates=CatalogueDuplicateFinder(resources.database, catalog),
             )
+            app.state.stream_history = MongoStreamHistory(resources.database)
             report_relay_backlog(app, settings.service, store)
             yield
 
@@ -53,6 +55,7 @@ def create_intake_app(settings: IntakeSettings | None = None) -> FastAPI:
             calls.router,
             imports.router,
             public.router,
+            stream_history_router(),
         ],
         lifespan=lifespan,
     )

@@ -12,6 +12,7 @@ from screening.bootstrap import bootstrap, library_queries, projection_definitio
 from screening.config import ScreeningSettings
 from screening.entrypoints.api.routes import library, rounds
 from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.history import MongoStreamHistory, stream_history_router
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import (
@@ -44,6 +45,7 @@ def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
             store = MongoEventStore(resources.database)
             await store.ensure_indexes()
             app.state.screening = bootstrap(settings, store=store, library=app.state.library)
+            app.state.stream_history = MongoStreamHistory(resources.database)
             report_relay_backlog(app, settings.service, store)
             catalog = MongoProjectionCatalog(
                 resources.database, settings.service, settings.topic_prefix
@@ -55,7 +57,7 @@ def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
         settings=settings,
         title="直通车 · 项目筛选 Screening",
         description=DESCRIPTION,
-        routers=[library.router, rounds.router],
+        routers=[library.router, rounds.router, stream_history_router()],
         lifespan=lifespan,
     )
 

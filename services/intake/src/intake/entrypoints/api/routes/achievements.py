@@ -32,6 +32,7 @@ from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
 from ztc_shared.domain import Forbidden, NotFound
 from ztc_shared.events import EVENTS
+from ztc_shared.history import AsOf, StreamHistoryDep, load_as_of
 from ztc_shared.web import CommandContextFor, reply_to, require_roles
 
 router = APIRouter(prefix="/achievements", tags=["achievements 科技成果"])
@@ -332,15 +333,25 @@ def may_read(principal: Principal, achievement: Achievement) -> bool:
     "/{achievement_id}",
     response_model=AchievementView,
     summary="查看科技成果 Read an achievement (its holder, institution, evaluators, operators)",
+    description="`as_of` answers with the achievement as it stood then (时间回溯); who may read it "
+    "is decided by the achievement as it stands now.",
 )
 async def read_achievement(
-    achievement_id: str, principal: AchievementReader, intake: IntakeDep
+    achievement_id: str,
+    principal: AchievementReader,
+    intake: IntakeDep,
+    history: StreamHistoryDep,
+    as_of: AsOf,
 ) -> AchievementView:
-    loaded = await intake.ports.store.load(achievement_id)
+    loaded = await load_as_of(intake.ports.store, history, achievement_id, as_of)
     if loaded.version == 0 or loaded.events[0].event_type != "AchievementDrafted":
         raise NotFound("achievement", achievement_id)
     achievement = Achievement.rehydrate(achievement_id, [EVENTS.payload(e) for e in loaded.events])
-    if not may_read(principal, achievement):
+    guard = achievement
+    if as_of is not None:
+        now = await intake.ports.store.load(achievement_id)
+        guard = Achievement.rehydrate(achievement_id, [EVENTS.payload(e) for e in now.events])
+    if not may_read(principal, guard):
         if principal.role is Role.COMPANY:
             raise Forbidden(
                 "access_not_granted",

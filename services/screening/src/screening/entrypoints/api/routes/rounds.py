@@ -39,6 +39,7 @@ from ztc_shared.contracts.screening import (
 from ztc_shared.contracts.taxonomy import FIELD_NAMES
 from ztc_shared.domain import NotFound
 from ztc_shared.events import EVENTS
+from ztc_shared.history import AsOf, StreamHistoryDep, load_as_of
 from ztc_shared.web import reply_to, require_roles
 
 router = APIRouter(prefix="/rounds", tags=["rounds 项目筛选"])
@@ -249,11 +250,17 @@ async def finalize_shortlist(
     summary="查看筛选轮次 The round: longlist, live tally of interest, suggested shortlist",
 )
 async def read_round(
-    round_id: str, principal: RoundReader, screening: ScreeningDep, response: Response
+    round_id: str,
+    principal: RoundReader,
+    screening: ScreeningDep,
+    response: Response,
+    history: StreamHistoryDep,
+    as_of: AsOf,
 ) -> RoundView:
     """Hosts, agencies and the organisers see everything; a company the longlist was pushed to
-    sees the candidates pushed to it and its own answers, not the other companies'."""
-    loaded = await screening.ports.store.load(round_id)
+    sees the candidates pushed to it and its own answers, not the other companies'. With
+    ``as_of``, the round as it stood then (时间回溯), e.g. the longlist before a change."""
+    loaded = await load_as_of(screening.ports.store, history, round_id, as_of)
     if loaded.version == 0 or loaded.events[0].event_type != "ScreeningRoundOpened":
         raise NotFound("screening round", round_id)
     round_ = ScreeningRound.rehydrate(round_id, [EVENTS.payload(e) for e in loaded.events])

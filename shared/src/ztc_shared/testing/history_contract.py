@@ -1,0 +1,85 @@
+"""One contract for every ``StreamHistory``: the in-memory fake and the MongoDB reader pass it.
+
+A test class inherits :class:`StreamHistoryContract` and provides the ``history_pair`` fixture: an
+event store and the history reader over the same storage.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ztc_shared.events import EventEnvelope
+from ztc_shared.eventstore.ports import EventStore
+from ztc_shared.history.ports import StreamHistory
+
+T0 = datetime(2026, 9, 30, 16, 0, tzinfo=UTC)
+
+
+def noted(stream_id: str, version: int) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=uuid.uuid4(),
+        event_type="CounterNoted",
+        schema_version=1,
+        stream_id=stream_id,
+        stream_type="counter",
+        stream_version=version,
+        occurred_at=T0 + timedelta(seconds=version),
+        region="440000",
+        actor="auditor",
+        correlation_id=f"req-{version}",
+        payload={"n": version},
+    )
+
+
+async def commit(store: EventStore, stream_id: str, first: int, count: int, second: int) -> None:
+    await store.append(
+        stream_id=stream_id,
+        stream_type="counter",
+        expected_version=first - 1,
+        events=[noted(stream_id, v) for v in range(first, first + count)],
+        committed_at=T0 + timedelta(seconds=second),
+    )
+
+
+class StreamHistoryContract:
+    async def test_commits_in_order_and_up_to_a_moment(
+        self, history_pair: tuple[EventStore, StreamHistory]
+    ) -> None:
+        store, history = history_pair
+        stream = f"h-{uuid.uuid4().hex[:8]}"
+        await commit(store, stream, 1, 1, 10)
+        await commit(store, stream, 2, 2, 20)
+        await commit(store, stream, 4, 1, 30)
+        everything = await history.commits(stream)
+        assert [(c.first_version, c.last_version) for c in everything] == [(1, 1), (2, 3), (4, 4)]
+        assert [e.stream_version for c in everything for e in c.events] == [1, 2, 3, 4]
+        assert everything[1].recorded_at == T0 + timedelta(seconds=20)
+        assert everything[0].stream_type == "counter"
+        until = await history.commits(stream, until=T0 + timedelta(seconds=25))
+        assert [c.last_version for c in until] == [1, 3]
+        assert await history.commits(stream, until=T0) == []
+        exactly = await history.commits(stream, until=T0 + timedelta(seconds=30))
+        assert exactly[-1].last_version == 4
+
+    async def test_a_later_commit_is_seen_after_an_earlier_read(
+        self, history_pair: tuple[EventStore, StreamHistory]
+    ) -> None:
+        store, history = history_pair
+        stream = f"h-{uuid.uuid4().hex[:8]}"
+        await commit(store, stream, 1, 1, 10)
+        assert len(await history.commits(stream)) == 1
+        await commit(store, stream, 2, 1, 40)
+        assert [c.last_version for c in await history.commits(stream)] == [1, 2]
+        # a moment before the newest known commit is answered the same, from what is known
+        assert [
+            c.last_version for c in await history.commits(stream, until=T0 + timedelta(seconds=15))
+        ] == [1]
+
+    async def test_an_unknown_stream_has_no_history(
+        self, history_pair: tuple[EventStore, StreamHistory]
+    ) -> None:
+        _, history = history_pair
+        found: list[Any] = await history.commits(f"none-{uuid.uuid4().hex}")
+        assert found == []

@@ -1,0 +1,180 @@
+"""As of any date (时间回溯), on the real stack: answers recorded live during a run are asked for
+again later with ``as_of``, and must come back the same; the audit history API pages through the
+same streams."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import SETTINGS, Slice, bearer, draft_body
+from ztc_shared.auth import Role, mint_token
+from ztc_shared.demo_catalogue import catalogue
+from ztc_shared.demo_loader import EVALUATORS, load_catalogue
+
+pytestmark = pytest.mark.integration
+
+
+async def _record(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], answers: list[Any]
+) -> None:
+    """Ask live, then note the moment after the answer arrived; the next command waits a few
+    milliseconds so that it is recorded strictly later (the store keeps milliseconds)."""
+    live = await client.get(url, headers=headers)
+    assert live.status_code == 200, live.text
+    answers.append((datetime.now(UTC), live.json(), live.headers.get("X-Stream-Version")))
+    await asyncio.sleep(0.005)
+
+
+async def test_an_achievement_as_of_each_moment_is_what_it_was_live(running_slice: Slice) -> None:
+    holder = bearer(Role.HOLDER, "as-of-holder")
+    province = bearer(Role.PROVINCE, "gd-as-of")
+    answers: list[Any] = []
+    async with httpx.AsyncClient(base_url=running_slice.intake, timeout=15) as client:
+        before = datetime.now(UTC)
+        await asyncio.sleep(0.005)
+        drafted = await client.post("/achievements", json=draft_body(), headers=holder)
+        assert drafted.status_code == 201, drafted.text
+        url = f"/achievements/{drafted.json()['id']}"
+        await _record(client, url, province, answers)
+        for step in (
+            client.patch(url, json={"trl": 8, "keywords": ["机器视觉"]}, headers=holder),
+            client.post(f"{url}/submit", headers=holder),
+            client.post(f"{url}/return", json={"reasons": ["请补充专利信息"]}, headers=province),
+            client.patch(url, json={"title": "面向工业质检的视觉大模型（修订）"}, headers=holder),
+            client.post(f"{url}/resubmit", json={}, headers=holder),
+        ):
+            done = await step
+            assert done.status_code == 200, done.text
+            await _record(client, url, province, answers)
+
+        statuses = [body["status"] for _, body, _ in answers]
+        assert statuses == ["draft", "draft", "submitted", "returned", "returned", "submitted"]
+        for moment, live, version in answers:
+            for reader in (province, holder):
+                again = await client.get(url, params={"as_of": moment.isoformat()}, headers=reader)
+                assert again.status_code == 200, again.text
+                assert again.json() == live
+            assert live["stream_version"] == int(version or live["stream_version"])
+
+        not_yet = await client.get(url, params={"as_of": before.isoformat()}, headers=province)
+        assert not_yet.status_code == 404
+        naive = await client.get(url, params={"as_of": "2026-01-01T00:00:00"}, headers=province)
+        assert naive.status_code == 422
+        assert "时区" in naive.json()["message_zh"]
+
+        # the audit trail of the same stream, two to a page
+        pages: list[dict[str, Any]] = []
+        after: int | None = 0
+        while after is not None:
+            page = await client.get(
+                f"/streams/{drafted.json()['id']}/history",
+                params={"after": after, "limit": 2},
+                headers=province,
+            )
+            assert page.status_code == 200, page.text
+            pages.append(page.json())
+            after = page.json()["next_after"]
+        items = [item for page in pages for item in page["items"]]
+        assert [i["stream_version"] for i in items] == list(range(1, 7))
+        assert [i["event_type"] for i in items] == [
+            "AchievementDrafted",
+            "AchievementUpdated",
+            "AchievementSubmitted",
+            "AchievementReturned",
+            "AchievementUpdated",
+            "AchievementResubmitted",
+        ]
+        assert items[3]["actor"] == "gd-as-of" and items[2]["actor"] == "as-of-holder"
+        assert all(i["correlation_id"] for i in items)
+        assert all(a["recorded_at"] <= b["recorded_at"] for a, b in itertools.pairwise(items))
+        refused = await client.get(f"/streams/{drafted.json()['id']}/history", headers=holder)
+        assert refused.status_code == 403
+        other_region = {
+            "Authorization": "Bearer "
+            + mint_token(SETTINGS, subject="bj-as-of", role=Role.PROVINCE, region="110000")
+        }
+        hidden = await client.get(f"/streams/{drafted.json()['id']}/history", headers=other_region)
+        assert hidden.status_code == 403
+
+
+async def test_a_rounds_longlist_before_a_change_is_answered_as_it_was(
+    running_slice: Slice,
+) -> None:
+    items = [i for i in catalogue(40) if i.stage in ("admitted", "published")][:3]
+    tokens = {
+        "holder": mint_token(SETTINGS, subject="as-of-holder2", role=Role.HOLDER, region="440000"),
+        "province": mint_token(SETTINGS, subject="gd-as-of", role=Role.PROVINCE, region="440000"),
+        **{
+            e["evaluator_id"]: mint_token(
+                SETTINGS, subject=e["evaluator_id"], role=Role.EXPERT, region="440000"
+            )
+            for e in EVALUATORS
+        },
+    }
+    loaded = await load_catalogue(running_slice.intake, tokens, items)
+    assert loaded.failures == []
+    host = bearer(Role.HOST, "host-as-of")
+    agency = bearer(Role.SUPPORT_ORG, "agency-as-of")
+    answers: list[Any] = []
+    async with httpx.AsyncClient(base_url=running_slice.screening, timeout=15) as client:
+        for achievement_id, version in loaded.last_versions.items():
+            entry = await client.get(
+                f"/library/{achievement_id}",
+                params={"min_version": version, "wait_ms": 10_000},
+                headers=agency,
+            )
+            assert entry.status_code == 200, entry.text
+        opened = await client.post(
+            "/rounds",
+            json={
+                "roadshow_ref": f"roadshow-as-of-{datetime.now(UTC).timestamp():.0f}",
+                "title": "时间回溯专场",
+                "fields": ["new_energy_vehicles", "next_gen_it", "high_end_equipment"],
+                "industry_needs": "本地制造企业需要智能质检与新能源配套技术。",
+                "region": "440000",
+            },
+            headers=host,
+        )
+        assert opened.status_code == 201, opened.text
+        url = f"/rounds/{opened.json()['id']}"
+        await _record(client, url, host, answers)
+        ids = list(loaded.last_versions)
+        for achievement_id in ids:
+            added = await client.post(
+                f"{url}/candidates",
+                json={"achievement_id": achievement_id, "reason": "契合专场主题"},
+                headers=agency,
+            )
+            assert added.status_code == 200, added.text
+            await _record(client, url, host, answers)
+        removed = await client.post(
+            f"{url}/candidates/{ids[0]}/remove", json={"reason": "持有人已另行转让"}, headers=agency
+        )
+        assert removed.status_code == 200, removed.text
+        await _record(client, url, host, answers)
+
+        sizes = [len(body["longlist"]) for _, body, _ in answers]
+        assert sizes == [0, 1, 2, 3, 2]
+        for moment, live, version in answers:
+            again = await client.get(url, params={"as_of": moment.isoformat()}, headers=host)
+            assert again.status_code == 200, again.text
+            assert again.json() == live
+            assert again.headers["X-Stream-Version"] == version
+        # the longlist before the removal, asked for a moment between the two commands
+        between = answers[3][0] + timedelta(microseconds=1)
+        before_change = await client.get(url, params={"as_of": between.isoformat()}, headers=host)
+        assert ids[0] in {c["achievement_id"] for c in before_change.json()["longlist"]}
+
+        history = await client.get(
+            f"/streams/{opened.json()['id']}/history",
+            headers=bearer(Role.TORCH_CENTER, "torch-as-of"),
+        )
+        assert history.status_code == 200, history.text
+        types = [i["event_type"] for i in history.json()["items"]]
+        assert types == ["ScreeningRoundOpened", *["CandidateLonglisted"] * 3, "CandidateRemoved"]
