@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify
+PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify services/dashboard
 
 .PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render
 .PHONY: docs docs-check release-schemas
@@ -50,6 +50,12 @@ bench: install ## the pipeline benchmark; figures go to docs/benchmarks.md
 	$(BIN)/python -m benchmarks.pipeline
 	$(BIN)/python -m benchmarks.ranking
 	$(BIN)/python -m benchmarks.scheduler
+
+# The dashboard's ECharts, pinned and checked against its published integrity (no CDN at run time).
+.PHONY: dashboard-assets
+dashboard-assets:
+	@python3 services/dashboard/src/dashboard/vendor.py
+install: dashboard-assets
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

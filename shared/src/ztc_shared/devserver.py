@@ -134,6 +134,10 @@ class DevserverSettings(ServiceSettings):
     notify_worker_metrics_port: int = Field(
         default=9105, validation_alias="NOTIFY_WORKER_METRICS_PORT"
     )
+    dashboard_port: int = Field(default=8006, validation_alias="DASHBOARD_PORT")
+    dashboard_worker_metrics_port: int = Field(
+        default=9106, validation_alias="DASHBOARD_WORKER_METRICS_PORT"
+    )
     demo: bool = Field(default=True, validation_alias="ZTC_DEVSERVER_DEMO")
     demo_catalogue: int = Field(
         default=300, ge=0, le=328, validation_alias="ZTC_DEVSERVER_DEMO_CATALOGUE"

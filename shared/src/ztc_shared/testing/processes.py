@@ -19,6 +19,7 @@ APIS = {
     "roadshow": "roadshow.entrypoints.api.main",
     "tracking": "tracking.entrypoints.api.main",
     "notify": "notify.entrypoints.api.main",
+    "dashboard": "dashboard.entrypoints.api.main",
 }
 RELAYS = {
     "intake": "intake.entrypoints.relay",
@@ -33,6 +34,7 @@ WORKERS = {
     "roadshow": "roadshow.entrypoints.worker",
     "tracking": "tracking.entrypoints.worker",
     "notify": "notify.entrypoints.worker",
+    "dashboard": "dashboard.entrypoints.worker",
 }
 
 

@@ -1,0 +1,282 @@
+"""The dashboard's document projections: roadshows (calendar and public agendas), published
+achievements (public fields only), the year's hosts with the state of their summaries, and the
+tracking cases that need attention. Pure: an event and a document in, the next document out; the
+kernel's projection runner guards versions and writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard.domain.regions import province_of
+from ztc_shared.contracts import intake, roadshow, tracking
+from ztc_shared.contracts.intake import ALWAYS_PUBLIC, DETAIL_FIELDS
+from ztc_shared.contracts.taxonomy import FIELD_NAMES, IndustryField
+from ztc_shared.events import EVENTS, EventEnvelope
+from ztc_shared.kafka import service_topic
+from ztc_shared.projections import ProjectionDefinition
+
+# Never shown to the public, whatever the holder marked (contact details, price, files).
+NEVER_PUBLIC = frozenset({"contact", "asking_price_wan", "attachments", "confidential"})
+
+
+def _field_names(field: str | None) -> dict[str, str]:
+    try:
+        return FIELD_NAMES[IndustryField(field or "")]
+    except ValueError:
+        return {"zh": field or "", "en": field or ""}
+
+
+class RoadshowsProjector:
+    def document_id(self, event: EventEnvelope) -> str | None:
+        return event.stream_id if event.stream_type == roadshow.ROADSHOW_EVENT else None
+
+    def apply(self, document: dict[str, Any] | None, event: EventEnvelope) -> dict[str, Any]:
+        payload = EVENTS.payload(event)
+        if isinstance(payload, roadshow.RoadshowPlanned):
+            data = payload.model_dump(mode="json")
+            document = {
+                **{k: data[k] for k in ("year", "host_id", "title", "fields", "venue", "format")},
+                "region": payload.region,
+                "province": province_of(payload.region),
+                "event_date": data["event_date"],
+                "capacity": payload.capacity,
+                "livestream_url": payload.livestream_url,
+                "agenda": data["agenda"],
+                "status": "planned",
+                "registration_open": False,
+                "registered": 0,
+                "pitches": [],
+            }
+        elif document is None:
+            document = {"status": "unknown", "registered": 0, "pitches": [], "agenda": []}
+        if isinstance(payload, roadshow.RegistrationOpened):
+            document["registration_open"] = True
+            document["closes_on"] = payload.closes_on.isoformat() if payload.closes_on else None
+        elif isinstance(payload, roadshow.CompanyRegistered):
+            document["registered"] = int(document.get("registered", 0)) + 1
+        elif isinstance(payload, roadshow.RegistrationCancelled) and payload.promoted is None:
+            document["registered"] = max(0, int(document.get("registered", 0)) - 1)
+        elif isinstance(payload, roadshow.ShortlistReceived):
+            document["pitches"] = [
+                {"title": p.title, "institution": p.institution} for p in payload.pitches
+            ]
+        elif isinstance(payload, roadshow.RoadshowStarted):
+            document["status"] = "live"
+            document["registration_open"] = False
+        elif isinstance(payload, roadshow.RoadshowConcluded):
+            document["status"] = "concluded"
+            document["registration_open"] = False
+            document["attendees"] = payload.attendees
+        document["updated_at"] = event.occurred_at
+        return document
+
+
+class PublicAchievementsProjector:
+    """Only what may be disclosed is ever written here (信息公开): the always-public fields and the
+    details the holder did not mark confidential; contacts, prices and files never."""
+
+    def document_id(self, event: EventEnvelope) -> str | None:
+        return event.stream_id if event.stream_type == intake.ACHIEVEMENT else None
+
+    def apply(self, document: dict[str, Any] | None, event: EventEnvelope) -> dict[str, Any]:
+        payload = EVENTS.payload(event)
+        if isinstance(payload, intake.AchievementDrafted):
+            data = payload.model_dump(mode="json")
+            hidden = set(payload.confidential) - ALWAYS_PUBLIC
+            document = {
+                "details": {
+                    k: data[k]
+                    for k in DETAIL_FIELDS
+                    if k in data and k not in hidden and k not in NEVER_PUBLIC
+                },
+                "hidden": sorted(hidden),
+                "region": province_of(event.region),
+                "published": False,
+            }
+        elif document is None:
+            raise ValueError(f"{event.event_type} of {event.stream_id}, which was never drafted")
+        elif isinstance(payload, intake.AchievementUpdated):
+            changes = dict(payload.changes)
+            if "confidential" in changes:
+                hidden = set(changes["confidential"] or []) - ALWAYS_PUBLIC
+                document["hidden"] = sorted(hidden)
+                for key in hidden:
+                    document["details"].pop(key, None)
+            for key, value in changes.items():
+                if (
+                    key in DETAIL_FIELDS
+                    and key not in NEVER_PUBLIC
+                    and key not in document.get("hidden", [])
+                ):
+                    document["details"][key] = value
+            if payload.material:
+                document["published"] = False  # back to evaluation until published again
+        elif isinstance(payload, intake.AchievementPublished):
+            document["published"] = True
+            document["published_at"] = event.occurred_at
+        elif isinstance(payload, intake.AchievementWithdrawn | intake.AchievementArchived):
+            document["published"] = False
+        details = document["details"]
+        names = _field_names(details.get("field"))
+        document["field_zh"], document["field_en"] = names["zh"], names["en"]
+        # One lower-cased text to search in: the title, keywords, abstract and institution.
+        document["search_text"] = " ".join(
+            str(details.get(k) or "") if k != "keywords" else " ".join(details.get(k) or [])
+            for k in ("title", "keywords", "abstract", "institution")
+        ).lower()
+        return document
+
+
+def programme_document(year: int) -> str:
+    return f"programme:{year}"
+
+
+SUMMARY_STATES = {
+    "SummaryDrafted": "drafted",
+    "SummarySubmitted": "submitted",
+    "SummaryAccepted": "accepted",
+    "SummaryReturned": "returned",
+}
+
+
+class HostsProjector:
+    """The year's host list (名单) and, for each host, where its year-end summary stands."""
+
+    def document_id(self, event: EventEnvelope) -> str | None:
+        payload_year = event.payload.get("year")
+        if event.event_type in {"ProgrammeLaunched", "HostApplicationApproved"} or (
+            event.stream_type == tracking.YEAR_SUMMARY
+        ):
+            return programme_document(int(payload_year)) if payload_year else None
+        return None
+
+    def apply(self, document: dict[str, Any] | None, event: EventEnvelope) -> dict[str, Any]:
+        payload = EVENTS.payload(event)
+        document = document or {"year": int(event.payload["year"]), "hosts": []}
+        hosts: list[dict[str, Any]] = document["hosts"]
+
+        def host(host_id: str, province: str) -> dict[str, Any]:
+            for entry in hosts:
+                if entry["host_id"] == host_id:
+                    return entry
+            entry = {
+                "host_id": host_id,
+                "name": host_id,
+                "kind": "",
+                "province": province_of(province),
+                "summary": "not_started",
+                "summary_overdue": False,
+            }
+            hosts.append(entry)
+            return entry
+
+        if isinstance(payload, roadshow.HostApplicationApproved):
+            for confirmed in payload.confirmed_hosts:
+                entry = host(confirmed.host_id, payload.province)
+                entry.update(name=confirmed.name, kind=confirmed.kind.value)
+        elif isinstance(payload, roadshow.ProgrammeLaunched):
+            for launched in payload.hosts:
+                entry = host(launched.host_id, launched.province)
+                entry.update(name=launched.name, kind=launched.kind.value)
+        elif isinstance(payload, tracking.SummaryDue):
+            entry = host(payload.host_id, payload.region)
+            entry["summary_overdue"] = entry["summary_overdue"] or payload.overdue
+            entry["summary_deadline"] = payload.deadline.isoformat()
+        elif isinstance(
+            payload,
+            tracking.SummaryDrafted
+            | tracking.SummarySubmitted
+            | tracking.SummaryAccepted
+            | tracking.SummaryReturned,
+        ):
+            entry = host(payload.host_id, payload.region)
+            entry["summary"] = SUMMARY_STATES[event.event_type]
+            if isinstance(payload, tracking.SummaryDrafted):
+                entry["summary_deadline"] = payload.deadline.isoformat()
+                if payload.host_name:
+                    entry["name"] = payload.host_name
+            if isinstance(payload, tracking.SummarySubmitted):
+                entry["summary_overdue"] = payload.late
+        return document
+
+
+class CasesProjector:
+    """Tracking cases with the flags the dashboard shows: overdue follow-ups and stalled cases."""
+
+    def document_id(self, event: EventEnvelope) -> str | None:
+        return event.stream_id if event.stream_type == tracking.TRACKING_CASE else None
+
+    def apply(self, document: dict[str, Any] | None, event: EventEnvelope) -> dict[str, Any]:
+        payload = EVENTS.payload(event)
+        if isinstance(payload, tracking.TrackingCaseOpened):
+            document = {
+                "province": province_of(payload.region),
+                "achievement_id": payload.achievement_id,
+                "title": payload.title,
+                "institution": payload.institution,
+                "host_id": payload.host_id,
+                "year": payload.year,
+                "stage": payload.stage.value,
+                "next_follow_up": payload.next_follow_up.isoformat(),
+                "overdue": False,
+                "stalled": False,
+                "open": True,
+                "attention": False,
+            }
+        elif document is None:
+            raise ValueError(f"{event.event_type} of {event.stream_id}, which was never opened")
+        if isinstance(payload, tracking.FollowUpOverdue):
+            document["overdue"] = True
+            document["days_overdue"] = payload.days_overdue
+            document["due_on"] = payload.due_on.isoformat()
+        elif isinstance(payload, tracking.CaseStalled):
+            document["stalled"] = True
+            document["last_progress_on"] = payload.last_progress_on.isoformat()
+        elif isinstance(payload, tracking.CaseTerminated):
+            document["open"] = False
+            document["stage"] = tracking.CaseStage.TERMINATED.value
+        elif isinstance(
+            payload,
+            tracking.ProgressReported
+            | tracking.DealSigned
+            | tracking.ProjectLanded
+            | tracking.ProjectIndustrialised,
+        ):
+            # Progress clears both flags until the tracking service raises them again.
+            document["overdue"] = document["stalled"] = False
+            document["next_follow_up"] = payload.next_follow_up.isoformat()
+            if isinstance(payload, tracking.ProgressReported):
+                document["stage"] = payload.stage.value
+            elif isinstance(payload, tracking.DealSigned):
+                document["stage"] = tracking.CaseStage.SIGNED.value
+            elif isinstance(payload, tracking.ProjectLanded):
+                document["stage"] = tracking.CaseStage.LANDED.value
+            else:
+                document["stage"] = tracking.CaseStage.INDUSTRIALISED.value
+        document["attention"] = bool(
+            document["open"] and (document["overdue"] or document["stalled"])
+        )
+        document["updated_at"] = event.occurred_at
+        return document
+
+
+SERVICES = ("intake", "screening", "roadshow", "tracking", "notify")
+
+
+def views(topics: tuple[str, ...]) -> dict[str, ProjectionDefinition]:
+    """The document projections, all fed by the dashboard's one consumer of ``topics``."""
+    return {
+        "roadshows": ProjectionDefinition(
+            "roadshows", topics, RoadshowsProjector, (("event_date", 1), ("province", 1))
+        ),
+        "achievements": ProjectionDefinition(
+            "achievements", topics, PublicAchievementsProjector, (("published", 1),)
+        ),
+        "hosts": ProjectionDefinition("hosts", topics, HostsProjector),
+        "cases": ProjectionDefinition("cases", topics, CasesProjector, (("attention", 1),)),
+    }
+
+
+def province_topics(prefix: str) -> tuple[str, ...]:
+    return tuple(service_topic(s, prefix) for s in SERVICES)

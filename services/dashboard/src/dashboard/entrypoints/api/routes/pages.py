@@ -1,0 +1,169 @@
+"""The server-rendered pages: the public portal and the operations dashboard (zh-CN first)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from dashboard.adapters.queries import FIELD_LABELS
+from dashboard.application.tables import (
+    CASE_STAGE_NAMES,
+    SUMMARY_NAMES,
+    breakdown_table,
+    funnel_table,
+)
+from dashboard.config import DashboardSettings
+from dashboard.domain.regions import province_name
+from dashboard.entrypoints.api.deps import Language, QueriesDep, principal_of, scope_for
+from dashboard.entrypoints.api.text import translate
+from dashboard.vendor import installed as echarts_installed
+from ztc_shared.auth.tokens import AuthError
+from ztc_shared.contracts.roadshow import AGENDA_NAMES, ParticipantKind
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parents[3] / "templates"))
+router = APIRouter(include_in_schema=False)
+
+
+def render(request: Request, name: str, lang: str, status: int = 200, **context: Any) -> Response:
+    def t(key: str, **values: object) -> str:
+        return translate(key, lang, **values)
+
+    response = TEMPLATES.TemplateResponse(
+        request,
+        name,
+        {
+            "t": t,
+            "lang": lang,
+            "other_lang": "en" if lang == "zh" else "zh",
+            "path": request.url.path,
+            "signed_in": request.cookies.get(request.app.state.settings.token_cookie) is not None,
+            "province_name": province_name,
+            **context,
+        },
+        status_code=status,
+    )
+    if request.query_params.get("lang"):
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, queries: QueriesDep, lang: Language) -> Response:
+    roadshows = await queries.upcoming_roadshows(None, date.today(), limit=20)
+    return render(request, "home.html", lang, roadshows=roadshows, fields=FIELD_LABELS)
+
+
+@router.get("/achievements", response_class=HTMLResponse)
+async def achievements(
+    request: Request, queries: QueriesDep, lang: Language, q: str = "", field: str = ""
+) -> Response:
+    total, items = await queries.search_achievements(q[:100], field or None, limit=50)
+    return render(
+        request,
+        "achievements.html",
+        lang,
+        q=q,
+        field=field,
+        total=total,
+        items=items,
+        fields=FIELD_LABELS,
+    )
+
+
+@router.get("/achievements/{achievement_id}", response_class=HTMLResponse)
+async def achievement(
+    request: Request, achievement_id: str, queries: QueriesDep, lang: Language
+) -> Response:
+    found = await queries.achievement(achievement_id)
+    if found is None:
+        return render(request, "not_found.html", lang, status=404)
+    return render(request, "achievement.html", lang, item=found)
+
+
+@router.get("/roadshows/{roadshow_id}", response_class=HTMLResponse)
+async def roadshow(
+    request: Request, roadshow_id: str, queries: QueriesDep, lang: Language
+) -> Response:
+    found = await queries.roadshow(roadshow_id)
+    if found is None:
+        return render(request, "not_found.html", lang, status=404)
+    return render(
+        request,
+        "roadshow.html",
+        lang,
+        item=found,
+        agenda_names=AGENDA_NAMES,
+        kinds=[k.value for k in ParticipantKind],
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, lang: Language, next: str = "/dashboard") -> Response:
+    return render(request, "login.html", lang, next=next if next.startswith("/") else "/")
+
+
+@router.post("/login")
+async def login(
+    request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/dashboard"
+) -> Response:
+    settings: DashboardSettings = request.app.state.settings
+    response = RedirectResponse(next if next.startswith("/") else "/", status_code=303)
+    response.set_cookie(
+        settings.token_cookie, token.strip(), httponly=True, samesite="strict", max_age=12 * 3600
+    )
+    return response
+
+
+@router.get("/logout")
+async def logout(request: Request) -> Response:
+    settings: DashboardSettings = request.app.state.settings
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(settings.token_cookie)
+    return response
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+async def dashboard(
+    request: Request, queries: QueriesDep, lang: Language, region: str | None = None
+) -> Response:
+    try:
+        scope = scope_for(principal_of(request, None), region or None)
+    except AuthError as error:
+        if error.status == 401:
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return render(
+            request,
+            "forbidden.html",
+            lang,
+            status=403,
+            message=error.message_zh if lang == "zh" else error.message_en,
+        )
+    data = await queries.overview(scope.region)
+    hosts = await queries.hosts(scope.region)
+    cases = await queries.attention_cases(scope.region)
+    roadshows = await queries.upcoming_roadshows(scope.region, date.today(), limit=30)
+    region_query = f"?region={scope.region}&lang={lang}" if scope.region else f"?lang={lang}"
+    return render(
+        request,
+        "dashboard.html",
+        lang,
+        scope=scope,
+        scope_name=scope.name(lang),
+        data=data,
+        funnel_rows=funnel_table(data["funnel"], lang),
+        province_rows=breakdown_table(data["by_province"], ("省份", "Province"), lang),
+        field_rows=breakdown_table(data["by_field"], ("领域", "Field"), lang),
+        year_rows=breakdown_table(data["by_year"], ("年度", "Year"), lang),
+        hosts=hosts,
+        cases=cases,
+        roadshows=roadshows,
+        summary_names=SUMMARY_NAMES,
+        case_stage_names=CASE_STAGE_NAMES,
+        region_query=region_query,
+        charts=echarts_installed(),
+    )
