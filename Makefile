@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify services/dashboard
 
-.PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render
+.PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render k8s-tools k8s-validate
 .PHONY: docs docs-check release-schemas
 
 $(BIN)/python:
@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.installed
 # Reinstall only when the pins or a package's declaration change.
 $(STAMP): $(BIN)/python constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) \
-		pytest pytest-asyncio ruff mypy aiohttp hypothesis
+		pytest pytest-asyncio ruff mypy aiohttp hypothesis PyYAML
 	touch $@
 
 install: $(STAMP) ## one venv, every package editable, pinned by constraints.txt
@@ -60,18 +60,31 @@ install: dashboard-assets
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# Kubernetes: render every overlay of deploy/k8s with kustomize (installed with Go into .stack/bin
-# when missing or of another version) and fail on the first error. No schema validation yet.
+# Kubernetes: kustomize and kubectl-validate, installed with Go into .stack/bin when missing or of
+# another version (kubectl-validate takes about 5 minutes to build the first time). Validation is
+# offline: the Kubernetes schemas are embedded in kubectl-validate, the Strimzi CRDs are in
+# deploy/k8s/crds (generated from Strimzi's Maven Central artifacts by deploy/k8s/crds/regenerate.sh).
 KUSTOMIZE_VERSION ?= v5.8.1
 KUSTOMIZE := $(CURDIR)/.stack/bin/kustomize
+KUBECTL_VALIDATE_VERSION ?= v0.0.4
+KUBECTL_VALIDATE := $(CURDIR)/.stack/bin/kubectl-validate
+K8S_VERSION ?= 1.30
 
-k8s-render: ## render each deploy/k8s overlay with kustomize, print resource counts, fail on error
+k8s-tools: ## install kustomize and kubectl-validate into .stack/bin (pinned versions)
 	@test "$$($(KUSTOMIZE) version 2>/dev/null)" = "$(KUSTOMIZE_VERSION)" || \
 		GOBIN=$(CURDIR)/.stack/bin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	@test "$$(go version -m $(KUBECTL_VALIDATE) 2>/dev/null | awk '$$1 == "mod" {print $$3}')" = "$(KUBECTL_VALIDATE_VERSION)" || \
+		GOBIN=$(CURDIR)/.stack/bin go install sigs.k8s.io/kubectl-validate@$(KUBECTL_VALIDATE_VERSION)
+
+k8s-render: k8s-tools ## render each deploy/k8s overlay with kustomize, print resource counts, fail on error
 	@for overlay in deploy/k8s/overlays/*/; do \
 		rendered=$$($(KUSTOMIZE) build $$overlay) || { echo "kustomize build $$overlay failed"; exit 1; }; \
 		echo "$$overlay: $$(printf '%s\n' "$$rendered" | grep -c '^kind:') resources ($(KUSTOMIZE_VERSION))"; \
 	done
+
+k8s-validate: k8s-tools ## render every overlay and validate it against the Kubernetes schemas and Strimzi CRDs, offline
+	@KUSTOMIZE=$(KUSTOMIZE) KUBECTL_VALIDATE=$(KUBECTL_VALIDATE) K8S_VERSION=$(K8S_VERSION) \
+		K8S_OUT=$(CURDIR)/.stack/k8s deploy/k8s/validate.sh
 
 # The event catalogue (AsyncAPI 3.0, generated from the shared event models) and the schema
 # compatibility check against the released snapshot in schemas/released.

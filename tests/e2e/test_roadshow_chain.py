@@ -69,6 +69,14 @@ def roadshow_processes(running_slice: Slice) -> Iterator[str]:
             ready_marker="projection.worker_started",
         ),
         ServiceProcess(
+            "roadshow-calendar-worker",
+            WORKERS["roadshow"],
+            env={**env, "ROADSHOW_WORKER_METRICS_PORT": str(free_port())},
+            log_dir=log_dir,
+            args=("run", "calendar"),
+            ready_marker="projection.worker_started",
+        ),
+        ServiceProcess(
             "screening-roadshows-worker",
             WORKERS["screening"],
             env={**env, "SCREENING_WORKER_METRICS_PORT": str(free_port())},
@@ -362,6 +370,17 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
         )
         await _post(roadshow, f"/roadshows/{rid}/review/close", host)
         await _post(roadshow, f"/roadshows/{rid}/conclude", host, {"summary": "圆满结束"})
+
+        # the calendar (a projection of roadshow's topic) shows the outcome to everyone
+        listed = await _until(
+            roadshow,
+            f"/roadshows?year={YEAR}",
+            {},
+            lambda body: any(i["id"] == rid and i["status"] == "concluded" for i in body["items"]),
+        )
+        [entry] = [i for i in listed["items"] if i["id"] == rid]
+        assert entry["confirmed"] == 3 and entry["outcome"]["meetings_held"] == 1
+        assert "seats" not in entry
 
     # another consumer of roadshow's topic sees the outcomes, and the online channel's intent
     topic = f"{service_env['ZTC_TOPIC_PREFIX']}ztc.roadshow.events"

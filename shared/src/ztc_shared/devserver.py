@@ -92,7 +92,8 @@ DEMO_AGENCY_NAME = "广东省技术转移服务中心（演示）"
 WORKER_PROJECTIONS: dict[str, tuple[str, ...]] = {
     "intake": ("catalogue", "public"),
     "screening": ("library", "roadshows"),
-    "roadshow": ("screening",),
+    "roadshow": ("screening", "calendar"),
+    "tracking": ("facts", "cases", "followups"),
 }
 
 SERVICE_NAMES_ZH = {
@@ -126,9 +127,18 @@ class DevserverSettings(ServiceSettings):
     roadshow_worker_metrics_port: int = Field(
         default=9103, validation_alias="ROADSHOW_WORKER_METRICS_PORT"
     )
+    roadshow_calendar_worker_metrics_port: int = Field(
+        default=9113, validation_alias="ROADSHOW_CALENDAR_WORKER_METRICS_PORT"
+    )
     tracking_port: int = Field(default=8004, validation_alias="TRACKING_PORT")
     tracking_worker_metrics_port: int = Field(
         default=9104, validation_alias="TRACKING_WORKER_METRICS_PORT"
+    )
+    tracking_cases_worker_metrics_port: int = Field(
+        default=9114, validation_alias="TRACKING_CASES_WORKER_METRICS_PORT"
+    )
+    tracking_followups_worker_metrics_port: int = Field(
+        default=9124, validation_alias="TRACKING_FOLLOWUPS_WORKER_METRICS_PORT"
     )
     notify_port: int = Field(default=8005, validation_alias="NOTIFY_PORT")
     notify_worker_metrics_port: int = Field(

@@ -8,6 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from roadshow.adapters.directory import MongoDirectory
+from roadshow.application.calendar import PROJECTIONS
 from roadshow.application.directory import Directory, InMemoryDirectory
 from roadshow.application.handlers import HANDLERS, Ports
 from roadshow.application.reactions import SCREENING, FollowScreening
@@ -18,6 +19,7 @@ from ztc_shared.contracts import roadshow as roadshow_contracts
 from ztc_shared.eventstore import EventStore
 from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.kafka import service_topic
+from ztc_shared.projections import ProjectionDefinition
 from ztc_shared.reactions import ReactionDefinition, Reactor
 
 
@@ -51,6 +53,11 @@ def bootstrap(
         store=store, clock=clock or SystemClock(), directory=directory or InMemoryDirectory()
     )
     return Roadshow(settings=settings, ports=ports)
+
+
+def projection_definitions(settings: RoadshowSettings) -> dict[str, ProjectionDefinition]:
+    """The worker's projections: ``calendar``, the roadshows across hosts and years."""
+    return {name: build(settings.topic_prefix) for name, build in PROJECTIONS.items()}
 
 
 def reaction_definitions(settings: RoadshowSettings) -> dict[str, ReactionDefinition]:

@@ -10,3 +10,4 @@ from ztc_shared.settings import ServiceSettings
 class RoadshowSettings(ServiceSettings):
     service: str = "roadshow"
     port: int = Field(default=8003, validation_alias="ROADSHOW_PORT")
+    worker_metrics_port: int = Field(default=9103, validation_alias="ROADSHOW_WORKER_METRICS_PORT")

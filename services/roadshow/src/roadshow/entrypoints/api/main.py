@@ -7,13 +7,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from roadshow.adapters.calendar import CalendarQueries
 from roadshow.adapters.directory import MongoDirectory
-from roadshow.bootstrap import bootstrap
+from roadshow.bootstrap import bootstrap, projection_definitions
 from roadshow.config import RoadshowSettings
 from roadshow.entrypoints.api.routes import meetings, online, programme, roadshows
 from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.web import create_app
-from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
+from ztc_shared.web.resources import (
+    report_projections,
+    report_relay_backlog,
+    serve,
+    service_resources,
+)
 
 DESCRIPTION = """科技成果直通车 · 路演活动（roadshow）
 
@@ -21,7 +28,8 @@ The year: provincial departments apply (`/host-applications`), Torch Center comp
 side by side and approves or rejects them, and launches the programme with its notice
 (`/programmes/{year}/launch`).
 
-Each roadshow (`/roadshows`): the host's plan, company registration with capacity and a waiting list
+`GET /roadshows` is the calendar (路演日历) across roadshows, open to everyone. Each roadshow
+(`/roadshows/{id}`): the host's plan, company registration with capacity and a waiting list
 (listed companies invited by SZSE are marked), the projects for the stage, coaching, the live day
 with questions and intents, the experts' review (recusal, weighted criteria, scores with comments,
 results raw and normalised once the window closes), the one-to-one meetings
@@ -45,6 +53,11 @@ def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
                 settings, store=store, directory=MongoDirectory(resources.database)
             )
             report_relay_backlog(app, settings.service, store)
+            catalog = MongoProjectionCatalog(
+                resources.database, settings.service, settings.topic_prefix
+            )
+            app.state.calendar = CalendarQueries(resources.database, catalog)
+            report_projections(app, resources, catalog, projection_definitions(settings))
             yield
 
     return create_app(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
+from roadshow.adapters.calendar import CalendarQueries, CalendarQuery
 from roadshow.application.handlers import load
 from roadshow.domain.access import Actor
 from roadshow.domain.commands import (
@@ -347,6 +349,36 @@ async def review_results(
 
 
 # reading
+
+
+@router.get("", summary="路演日历 The roadshows across hosts and years (public: plans and counts)")
+async def calendar(
+    request: Request,
+    year: Annotated[int | None, Query(ge=2018, le=2100, description="年度 Year")] = None,
+    status_: Annotated[
+        str | None, Query(alias="status", description="状态 Status, e.g. registration_open")
+    ] = None,
+    region: Annotated[
+        str | None, Query(pattern=r"^\d{6}$", description="地区（省或市） Province or city")
+    ] = None,
+    host_id: Annotated[str | None, Query(max_length=64, description="承办单位 Host")] = None,
+    upcoming_from: Annotated[
+        date | None, Query(description="只看该日及以后的路演，近者在前 On or after this day")
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """Every roadshow's plan, status and counts from the calendar projection (a moment behind the
+    commands). Registrations are counted, never named."""
+    queries: CalendarQueries = request.app.state.calendar
+    query = CalendarQuery(year, status_, region, host_id, upcoming_from, page, page_size)
+    total, items = await queries.search(query)
+    return {
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "items": [{**{k: v for k, v in i.items() if k != "_id"}, "id": i["_id"]} for i in items],
+    }
 
 
 @router.get("/{roadshow_id}", summary="查看路演活动 The roadshow: plan, status, seats, pitches")
