@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,23 +27,27 @@ log = structlog.get_logger()
 
 
 class TokenBucket:
-    """``rate`` sends a second on average, bursts up to ``burst``."""
+    """``rate`` sends a second on average, bursts up to ``burst``; ``clock`` gives seconds."""
 
-    def __init__(self, rate: float, burst: int, now: float | None = None) -> None:
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = burst
+        self._clock = clock
         self._tokens = float(burst)
-        self._at = time.monotonic() if now is None else now
+        self._at = clock()
 
-    def available(self, now: float | None = None) -> bool:
-        self._refill(time.monotonic() if now is None else now)
+    def available(self) -> bool:
+        self._refill()
         return self._tokens >= 1.0
 
-    def take(self, now: float | None = None) -> None:
-        self._refill(time.monotonic() if now is None else now)
+    def take(self) -> None:
+        self._refill()
         self._tokens -= 1.0
 
-    def _refill(self, now: float) -> None:
+    def _refill(self) -> None:
+        now = self._clock()
         self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
         self._at = now
 

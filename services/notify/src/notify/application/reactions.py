@@ -114,10 +114,14 @@ async def schedule_to_each_party(event: EventEnvelope, facts: Facts) -> Audience
         title = await _title(facts, meeting["achievement_id"])
         company = companies.get(meeting["company_id"], {}).get("name") or meeting["company_id"]
         common = {"time": when, "table": meeting["table"]}
-        agendas.setdefault(meeting["company_id"], []).append({**common, "with": title})
+        agendas.setdefault(meeting["company_id"], []).append(
+            {**common, "counterpart": title, "project": ""}
+        )
         holder = holders.get(meeting["achievement_id"])
         if holder:
-            agendas.setdefault(holder, []).append({**common, "with": company, "project": title})
+            agendas.setdefault(holder, []).append(
+                {**common, "counterpart": company, "project": title}
+            )
     return Audience(
         recipients={party: {"agenda": agenda} for party, agenda in agendas.items()},
         context={
