@@ -20,14 +20,15 @@ from aiokafka import AIOKafkaConsumer
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.e2e.conftest import bearer, prefixed_env
+from tests.e2e.conftest import SETTINGS, bearer, prefixed_env
 from tracking.adapters.mongo import MongoFacts
 from tracking.application.facts import facts_definition
 from tracking.application.figures import Scope, funnel
 from tracking.application.timers import run_timer
 from tracking.bootstrap import bootstrap
 from tracking.config import TrackingSettings
-from ztc_shared.auth import Role
+from tracking.demo import DEMO_HOST, load_demo
+from ztc_shared.auth import Role, mint_token
 from ztc_shared.clock import FixedClock
 from ztc_shared.contracts import roadshow as rs
 from ztc_shared.contracts.identifiers import credit_code_check_character
@@ -424,3 +425,27 @@ async def test_replaying_the_topics_rebuilds_the_same_figures(
             assert funnel(await rebuilt.all(), scope) == funnel(await live.all(), scope)
     finally:
         await client.close()
+
+
+async def test_the_demo_data_loads_once_however_often_it_runs(tracking_stack: Stack) -> None:
+    tokens = {
+        "host": mint_token(SETTINGS, subject=DEMO_HOST, role=Role.HOST, region="440000"),
+        "province": mint_token(SETTINGS, subject="gd-e2e", role=Role.PROVINCE, region="440000"),
+    }
+    first = await load_demo(tracking_stack.api.url, tokens)
+    assert first.failures == [] and len(first.cases) == 4
+    again = await load_demo(tracking_stack.api.url, tokens)
+    assert again.failures == [] and again.cases == first.cases
+    async with httpx.AsyncClient(base_url=tracking_stack.api.url, timeout=15) as client:
+        stages = {}
+        for case_id in first.cases:
+            detail = (await client.get(f"/cases/{case_id}", headers=PROVINCE)).json()
+            stages[detail["achievement_id"]] = (detail["stage"], detail["stream_version"])
+        summary = (await client.get(f"/summaries/{YEAR}/{DEMO_HOST}", headers=PROVINCE)).json()
+    assert stages == {
+        "demo-achievement-pcb-laser": ("negotiating", 2),
+        "demo-achievement-graphene-film": ("landed", 4),
+        "demo-achievement-lmfp": ("industrialised", 4),
+        "demo-achievement-kras": ("terminated", 2),
+    }
+    assert summary["status"] == "draft" and summary["stream_version"] == 1
