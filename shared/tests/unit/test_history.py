@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
 
 from ztc_shared.auth import Role, mint_token
-from ztc_shared.domain import DomainError
-from ztc_shared.events import EventEnvelope
+from ztc_shared.domain import Aggregate, DomainError
+from ztc_shared.events import DomainEvent, EventEnvelope, EventRegistry
 from ztc_shared.eventstore.memory import InMemoryEventStore
 from ztc_shared.history import (
+    AggregateSnapshots,
     FoldCache,
     InMemoryStreamHistory,
     as_of_parameter,
@@ -162,3 +163,51 @@ async def test_the_audit_api_pages_through_a_stream_for_operators_only() -> None
         ).status_code
         == 422
     )
+
+
+class CounterNoted(DomainEvent):
+    event_type: ClassVar[str] = "CounterNoted"
+    stream_type: ClassVar[str] = "counter"
+
+    text: str
+    n: int
+
+
+class Tally(Aggregate):
+    stream_type = "counter"
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(stream_id)
+        self.texts: list[str] = []
+        self.total = 0
+
+    def _when_CounterNoted(self, event: CounterNoted) -> None:
+        self.texts = [*self.texts, event.text]
+        self.total += event.n
+
+
+async def test_aggregate_snapshots_give_the_state_a_full_replay_gives() -> None:
+    registry = EventRegistry()
+    registry.register(CounterNoted)
+    store = InMemoryEventStore()
+    await _stream(store, "s-4", 230)
+    history = InMemoryStreamHistory(store)
+    snapshots = AggregateSnapshots(Tally, every=50, registry=registry)
+    for minutes in (230, 7, 120, 51, 230, 49, 199, 0, 120):
+        moment = START + timedelta(minutes=minutes, seconds=1)
+        commits = await history.commits("s-4", until=moment)
+        replayed = Tally.rehydrate("s-4", [registry.payload(e) for c in commits for e in c.events])
+        state = await snapshots.as_of(history, "s-4", moment)
+        assert state.version == replayed.version == (commits[-1].last_version if commits else 0)
+        assert (state.aggregate.texts, state.aggregate.total) == (replayed.texts, replayed.total)
+        assert state.first_event_type == ("CounterNoted" if commits else None)
+    # a snapshot handed out is a copy: changing it changes no later answer
+    state = await snapshots.as_of(history, "s-4", None)
+    state.aggregate.texts.append("tampered")
+    again = await snapshots.as_of(history, "s-4", None)
+    assert again.aggregate.texts[-1] == "t230" and again.aggregate.total == sum(range(1, 231))
+    # the same stream id in another history is another stream
+    other = InMemoryEventStore()
+    await _stream(other, "s-4", 3)
+    elsewhere = await snapshots.as_of(InMemoryStreamHistory(other), "s-4", None)
+    assert elsewhere.version == 3 and elsewhere.aggregate.total == 6

@@ -12,13 +12,16 @@ from ztc_shared.history.as_of import (
 from ztc_shared.history.memory import InMemoryStreamHistory
 from ztc_shared.history.mongo import MongoStreamHistory
 from ztc_shared.history.ports import RecordedCommit, StreamHistory
+from ztc_shared.history.snapshots import AggregateSnapshots, StateAsOf
 
 __all__ = [
+    "AggregateSnapshots",
     "AsOf",
     "FoldCache",
     "InMemoryStreamHistory",
     "MongoStreamHistory",
     "RecordedCommit",
+    "StateAsOf",
     "StreamHistory",
     "StreamHistoryDep",
     "as_of_parameter",

@@ -39,7 +39,7 @@ from ztc_shared.contracts.screening import (
 from ztc_shared.contracts.taxonomy import FIELD_NAMES
 from ztc_shared.domain import NotFound
 from ztc_shared.events import EVENTS
-from ztc_shared.history import AsOf, StreamHistoryDep, load_as_of
+from ztc_shared.history import AggregateSnapshots, AsOf, StreamHistoryDep
 from ztc_shared.web import reply_to, require_roles
 
 router = APIRouter(prefix="/rounds", tags=["rounds 项目筛选"])
@@ -244,6 +244,10 @@ async def finalize_shortlist(
     return await reply_to(screening, command, context, response, round_id)
 
 
+# Rounds as of a moment, from a snapshot every 100 events (see ADR 14).
+ROUNDS_AS_OF = AggregateSnapshots(ScreeningRound)
+
+
 @router.get(
     "/{round_id}",
     response_model=RoundView,
@@ -260,12 +264,18 @@ async def read_round(
     """Hosts, agencies and the organisers see everything; a company the longlist was pushed to
     sees the candidates pushed to it and its own answers, not the other companies'. With
     ``as_of``, the round as it stood then (时间回溯), e.g. the longlist before a change."""
-    loaded = await load_as_of(screening.ports.store, history, round_id, as_of)
-    if loaded.version == 0 or loaded.events[0].event_type != "ScreeningRoundOpened":
+    if as_of is None:
+        loaded = await screening.ports.store.load(round_id)
+        first = loaded.events[0].event_type if loaded.events else None
+        round_ = ScreeningRound.rehydrate(round_id, [EVENTS.payload(e) for e in loaded.events])
+        version = loaded.version
+    else:
+        then = await ROUNDS_AS_OF.as_of(history, round_id, as_of)
+        round_, version, first = then.aggregate, then.version, then.first_event_type
+    if version == 0 or first != "ScreeningRoundOpened":
         raise NotFound("screening round", round_id)
-    round_ = ScreeningRound.rehydrate(round_id, [EVENTS.payload(e) for e in loaded.events])
-    response.headers["X-Stream-Version"] = str(loaded.version)
-    view = _view(round_, loaded.version)
+    response.headers["X-Stream-Version"] = str(version)
+    view = _view(round_, version)
     if principal.role is not Role.COMPANY:
         return view
     if principal.subject not in round_.companies:
