@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,7 +27,7 @@ from tests.e2e.notify_support import (
     wait_for,
 )
 from ztc_shared.auth import Role
-from ztc_shared.testing.processes import ServiceProcess
+from ztc_shared.testing.processes import RELAYS, ServiceProcess
 
 pytestmark = pytest.mark.integration
 
@@ -69,80 +70,102 @@ def register_contact(
     return email
 
 
+@dataclass
+class NotifyProcesses:
+    env: dict[str, str]
+    api: ServiceProcess
+    worker: ServiceProcess
+    relay: ServiceProcess
+
+    @property
+    def url(self) -> str:
+        return self.api.url
+
+
+@pytest.fixture(scope="module")
+def notify(
+    service_env: dict[str, str], log_dir: Path, mail: tuple[Mailbox, int]
+) -> Iterator[NotifyProcesses]:
+    env = notify_env(prefixed_env(service_env, f"n{uuid.uuid4().hex[:8]}"), mail[1])
+    processes = NotifyProcesses(
+        env=env,
+        api=start_api(env, log_dir, "notify-api"),
+        worker=start_worker(env, log_dir, "notify-worker"),
+        relay=ServiceProcess(
+            "notify-relay", RELAYS["notify"], env=env, log_dir=log_dir, ready_marker="relay.started"
+        ).start(),
+    )
+    everything = [processes.api, processes.worker, processes.relay]
+    try:
+        for process in everything:
+            process.wait_ready(90)
+        yield processes
+    finally:
+        for process in everything:
+            process.stop()
+
+
 def test_an_approved_registration_reaches_mail_webhook_and_inbox_once_though_sent_twice(
-    service_env: dict[str, str],
-    log_dir: Path,
+    notify: NotifyProcesses,
     mail: tuple[Mailbox, int],
     hooks: HookReceiver,
     province: dict[str, str],
 ) -> None:
-    mailbox, smtp_port = mail
-    env = notify_env(prefixed_env(service_env, f"n{uuid.uuid4().hex[:8]}"), smtp_port)
-    api = start_api(env, log_dir, "notify-api-twice")
-    worker = start_worker(env, log_dir, "notify-worker-twice")
-    try:
-        api.wait_ready(90)
-        worker.wait_ready(90)
-        company, later = credit_code(), credit_code()
-        with httpx.Client(timeout=10) as client:
-            email = register_contact(client, api.url, province, company, hooks)
-            roadshow_id = str(uuid.uuid4())
-            planned, registered, approved = roadshow_events(roadshow_id, company)
-            # A later registration on the same stream (same partition, behind the duplicate):
-            # once its mail is out, the duplicate before it has been processed too.
-            _, registered_later, approved_later = roadshow_events(roadshow_id, later)
-            later_email = register_contact(client, api.url, province, later, hooks)
-            registered_later = registered_later.model_copy(update={"stream_version": 4})
-            approved_later = approved_later.model_copy(update={"stream_version": 5})
-            asyncio.run(
-                publish(
-                    env["KAFKA_BOOTSTRAP_SERVERS"],
-                    roadshow_topic(env),
-                    [planned, registered, approved, approved, registered_later, approved_later],
-                )
+    mailbox, env, api = mail[0], notify.env, notify.api
+    company, later = credit_code(), credit_code()
+    with httpx.Client(timeout=10) as client:
+        email = register_contact(client, api.url, province, company, hooks)
+        roadshow_id = str(uuid.uuid4())
+        planned, registered, approved = roadshow_events(roadshow_id, company)
+        # A later registration on the same stream (same partition, behind the duplicate):
+        # once its mail is out, the duplicate before it has been processed too.
+        _, registered_later, approved_later = roadshow_events(roadshow_id, later)
+        later_email = register_contact(client, api.url, province, later, hooks)
+        registered_later = registered_later.model_copy(update={"stream_version": 4})
+        approved_later = approved_later.model_copy(update={"stream_version": 5})
+        asyncio.run(
+            publish(
+                env["KAFKA_BOOTSTRAP_SERVERS"],
+                roadshow_topic(env),
+                [planned, registered, approved, approved, registered_later, approved_later],
             )
-            wait_for(lambda: mailbox.to(later_email), what="the later company's mail")
-            ledger = wait_for(
-                lambda: (
-                    [
-                        d
-                        for d in deliveries(
-                            client, api.url, province, event_id=str(approved.event_id)
-                        )
-                        if d["status"] == "delivered"
-                    ]
-                    if len(deliveries(client, api.url, province, event_id=str(approved.event_id)))
-                    == 3
-                    else None
-                ),
-                what="three deliveries recorded",
-            )
-            assert sorted(d["channel"] for d in ledger) == ["email", "inbox", "webhook"]
-            assert all(d["status"] == "delivered" and d["attempts"] == 1 for d in ledger)
+        )
+        wait_for(lambda: mailbox.to(later_email), what="the later company's mail")
+        ledger = wait_for(
+            lambda: (
+                [
+                    d
+                    for d in deliveries(client, api.url, province, event_id=str(approved.event_id))
+                    if d["status"] == "delivered"
+                ]
+                if len(deliveries(client, api.url, province, event_id=str(approved.event_id))) == 3
+                else None
+            ),
+            what="three deliveries recorded",
+        )
+        assert sorted(d["channel"] for d in ledger) == ["email", "inbox", "webhook"]
+        assert all(d["status"] == "delivered" and d["attempts"] == 1 for d in ledger)
 
-            mails = mailbox.to(email)
-            assert len(mails) == 1
-            message = mails[0]
-            assert "报名审核通过" in message["Subject"]
-            assert "深圳新一代信息技术专场路演" in message.get_content()
-            reference = next(d["reference"] for d in ledger if d["channel"] == "email")
-            assert message["Message-ID"].startswith(f"<{reference}@")
+        mails = mailbox.to(email)
+        assert len(mails) == 1
+        message = mails[0]
+        assert "报名审核通过" in message["Subject"]
+        assert "深圳新一代信息技术专场路演" in message.get_content()
+        reference = next(d["reference"] for d in ledger if d["channel"] == "email")
+        assert message["Message-ID"].startswith(f"<{reference}@")
 
-            calls = hooks.at(company)
-            assert len(calls) == 1
-            assert calls[0].signed_with(SECRET)
-            assert calls[0].headers["Idempotency-Key"] == next(
-                d["reference"] for d in ledger if d["channel"] == "webhook"
-            )
-            assert calls[0].json["event_id"] == str(approved.event_id)
+        calls = hooks.at(company)
+        assert len(calls) == 1
+        assert calls[0].signed_with(SECRET)
+        assert calls[0].headers["Idempotency-Key"] == next(
+            d["reference"] for d in ledger if d["channel"] == "webhook"
+        )
+        assert calls[0].json["event_id"] == str(approved.event_id)
 
-            company_headers = bearer(Role.COMPANY, company)
-            inbox = client.get(f"{api.url}/inbox", headers=company_headers).json()
-            assert inbox["unread"] == 1
-            assert [i["event_type"] for i in inbox["items"]] == ["RegistrationApproved"]
-    finally:
-        worker.stop()
-        api.stop()
+        company_headers = bearer(Role.COMPANY, company)
+        inbox = client.get(f"{api.url}/inbox", headers=company_headers).json()
+        assert inbox["unread"] == 1
+        assert [i["event_type"] for i in inbox["items"]] == ["RegistrationApproved"]
 
 
 def test_a_worker_killed_between_sending_and_recording_resends_under_the_same_reference(
@@ -204,3 +227,105 @@ def test_a_worker_killed_between_sending_and_recording_resends_under_the_same_re
     finally:
         for process in processes:
             process.stop()
+
+
+def test_a_province_notice_reaches_its_hosts_inboxes_and_the_province_sees_who_read_it(
+    notify: NotifyProcesses, mail: tuple[Mailbox, int], province: dict[str, str]
+) -> None:
+    mailbox = mail[0]
+    suffix = uuid.uuid4().hex[:6]
+    shenzhen = bearer(Role.HOST, f"host-sz-{suffix}")
+    guangzhou = bearer(Role.HOST, f"host-gz-{suffix}")
+    company = bearer(Role.COMPANY, credit_code())
+    torch = bearer(Role.TORCH_CENTER, "torch-e2e")
+    with httpx.Client(timeout=10) as client:
+        # Operators keep some contacts (Torch Center anywhere, a province its own) ...
+        for headers, recipient, region in [
+            (province, f"host-sz-{suffix}", "440300"),
+            (torch, f"host-bj-{suffix}", "110000"),
+        ]:
+            response = client.put(
+                f"{notify.url}/contacts/{recipient}",
+                json={"role": "host", "region": region, "email": f"{recipient}@host.example.cn"},
+                headers=headers,
+            )
+            assert response.status_code == 200, response.text
+        # ... people set their own.
+        for headers, preferences in [
+            (guangzhou, {"email": f"host-gz-{suffix}@host.example.cn", "locale": "en"}),
+            (company, {}),
+        ]:
+            response = client.put(f"{notify.url}/me/preferences", json=preferences, headers=headers)
+            assert response.status_code == 200, response.text
+
+        refused = client.post(
+            f"{notify.url}/notices",
+            json={"title": "通知", "body": "正文", "audience": {}},
+            headers=province,
+        )
+        assert refused.status_code == 422
+        assert "audience" in refused.text
+        assert (
+            client.post(
+                f"{notify.url}/notices",
+                json={"title": "通知", "body": "正文", "audience": {"roles": ["host"]}},
+                headers=shenzhen,
+            ).status_code
+            == 403
+        )
+
+        published = client.post(
+            f"{notify.url}/notices",
+            json={
+                "title": "关于报送年度工作总结的通知",
+                "body": "请各承办单位于12月31日前报送年度工作总结。",
+                "title_en": "Year-end summaries are due",
+                "body_en": "Hosts, please submit the year-end summary by 31 December.",
+                "audience": {"roles": ["host"]},
+                "essential": True,
+            },
+            headers={**province, "Idempotency-Key": f"notice-{suffix}"},
+        )
+        assert published.status_code == 201, published.text
+        notice_id = published.json()["id"]
+
+        def unread(headers: dict[str, str]) -> int:
+            answer = client.get(f"{notify.url}/inbox/unread-count", headers=headers)
+            assert answer.status_code == 200, answer.text
+            count: int = answer.json()["unread"]
+            return count
+
+        wait_for(lambda: unread(shenzhen) and unread(guangzhou), what="the hosts' inboxes")
+        inbox = client.get(f"{notify.url}/inbox", headers=shenzhen).json()
+        [item] = inbox["items"]
+        assert item["notice_id"] == notice_id and item["subject"].startswith("【工作通知】")
+        # Companies were not addressed; Beijing's host is not in Guangdong's province.
+        assert unread(company) == 0
+
+        read = client.post(f"{notify.url}/inbox/{item['id']}/read", headers=shenzhen)
+        assert read.status_code == 200, read.text
+        assert read.json()["read_at"] is not None
+        assert (
+            client.post(f"{notify.url}/inbox/{item['id']}/read", headers=shenzhen).status_code
+            == 200
+        )
+        assert unread(shenzhen) == 0
+        # Someone else's item is not theirs to read.
+        assert (
+            client.post(f"{notify.url}/inbox/{item['id']}/read", headers=guangzhou).status_code
+            == 404
+        )
+
+        receipts = client.get(f"{notify.url}/notices/{notice_id}/receipts", headers=province)
+        assert receipts.status_code == 200, receipts.text
+        body = receipts.json()
+        assert body["recipients"] == 2 and body["read"] == 1
+        read_by = {r["recipient"]: r["read_at"] for r in body["receipts"]}
+        assert read_by[f"host-sz-{suffix}"] is not None and read_by[f"host-gz-{suffix}"] is None
+
+    # Guangzhou's host asked for English: its mail says so.
+    [english] = wait_for(
+        lambda: mailbox.to(f"host-gz-{suffix}@host.example.cn"), what="the English mail"
+    )
+    assert english["Subject"] == "[Notice] Year-end summaries are due"
+    assert mailbox.to(f"host-bj-{suffix}@host.example.cn") == []

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
 
 from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
-from notify.domain.recipients import Contact
+from notify.domain.recipients import Channel, Contact
 from notify.testing.contracts import T0, delivery, directory_contract, ledger_contract
 
 pytestmark = pytest.mark.integration
@@ -68,3 +70,18 @@ async def test_an_inbox_files_a_message_once_and_counts_it_read_once(
     [receipt] = await inbox.receipts("n-1")
     assert receipt["read_at"] is not None and receipt["read_at"].hour == 9
     assert await inbox.unread_count("holder-1") == 0
+
+
+async def test_of_many_dispatchers_claiming_at_once_exactly_one_gets_each_delivery(
+    mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str
+) -> None:
+    ledger = MongoLedger(_database(mongo_client, run_id))
+    await ledger.ensure_indexes()
+    await ledger.add([delivery(f"e{i}") for i in range(3)])
+    lease = T0 + timedelta(seconds=30)
+    claims = await asyncio.gather(
+        *(ledger.claim(f"dispatcher-{n}", [Channel.EMAIL], T0, lease) for n in range(12))
+    )
+    won = [c for c in claims if c is not None]
+    assert sorted(c.event_id for c in won) == ["e0", "e1", "e2"]
+    assert all(c.attempts == 1 for c in won)

@@ -20,6 +20,7 @@ from notify.domain.recipients import DEFAULT_CHANNELS, Channel, Contact, Locale,
 
 CONTACTS = "contacts"
 DELIVERIES = "deliveries"
+DELIVERY_LEASES = "delivery_leases"
 INBOX = "inbox"
 
 CONTACT_FIELDS = (
@@ -148,8 +149,13 @@ def delivery_from_document(doc: dict[str, Any]) -> Delivery:
 
 
 class MongoLedger:
+    """The ledger on MongoDB/FerretDB. FerretDB 1.x does not make ``findAndModify`` (nor a
+    filtered update) atomic against a concurrent writer, so the claim is a lease document inserted
+    under the delivery's key (unique ``_id``): exclusive on both servers."""
+
     def __init__(self, database: AsyncDatabase[dict[str, Any]]) -> None:
         self.collection = database[DELIVERIES]
+        self.locks = database[DELIVERY_LEASES]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
@@ -169,35 +175,83 @@ class MongoLedger:
     async def claim(
         self, owner: str, channels: Sequence[Channel], now: datetime, lease_until: datetime
     ) -> Delivery | None:
-        doc = await self.collection.find_one_and_update(
+        due = self.collection.find(
             {
                 "status": {"$in": [Status.PENDING.value, Status.SENDING.value]},
                 "next_attempt_at": {"$lte": now},
                 "channel": {"$in": [c.value for c in channels]},
             },
-            {
-                "$set": {
-                    "status": Status.SENDING.value,
-                    "lease_owner": owner,
-                    "next_attempt_at": lease_until,
-                },
-                "$inc": {"attempts": 1},
-            },
-            sort=[("next_attempt_at", ASCENDING)],
-            return_document=ReturnDocument.AFTER,
+            {"_id": 1},
         )
-        return delivery_from_document(doc) if doc else None
+        candidates = [doc["_id"] async for doc in due.sort("next_attempt_at", ASCENDING).limit(20)]
+        for key in candidates:
+            if not await self._lock(key, owner, now, lease_until):
+                continue
+            # Holding the lock, read again: the candidate list may be stale (sent meanwhile).
+            current = await self.collection.find_one({"_id": key})
+            if (
+                current is None
+                or current["status"] not in (Status.PENDING.value, Status.SENDING.value)
+                or current["next_attempt_at"] > now
+            ):
+                await self._unlock(key, owner)
+                continue
+            claimed = await self.collection.find_one_and_update(
+                {"_id": key},
+                {
+                    "$set": {
+                        "status": Status.SENDING.value,
+                        "lease_owner": owner,
+                        "next_attempt_at": lease_until,
+                    },
+                    "$inc": {"attempts": 1},
+                },
+                return_document=ReturnDocument.AFTER,
+            )
+            return delivery_from_document(claimed) if claimed else None
+        return None
+
+    async def _lock(self, key: str, owner: str, now: datetime, lease_until: datetime) -> bool:
+        """A lease as a document whose ``_id`` is the delivery's key: inserting it is the one
+        operation FerretDB (like MongoDB) makes exclusive, so one dispatcher holds it at a time.
+        An expired lease (its holder died) is removed and taken."""
+        for _ in range(2):
+            try:
+                await self.locks.insert_one({"_id": key, "owner": owner, "until": lease_until})
+                return True
+            except DuplicateKeyError:
+                held = await self.locks.find_one({"_id": key})
+                if held is None:
+                    continue  # released meanwhile: try again
+                if held["until"] > now:
+                    return False
+                await self.locks.delete_one(
+                    {"_id": key, "owner": held["owner"], "until": held["until"]}
+                )
+        return False
+
+    async def _unlock(self, key: str, owner: str) -> None:
+        await self.locks.delete_one({"_id": key, "owner": owner})
+
+    async def _holds(self, key: str, owner: str) -> bool:
+        held = await self.locks.find_one({"_id": key})
+        return held is not None and held["owner"] == owner
 
     async def delivered(self, key: str, owner: str, now: datetime) -> bool:
+        if not await self._holds(key, owner):
+            return False
         result = await self.collection.update_one(
             {"_id": key, "status": Status.SENDING.value, "lease_owner": owner},
             {"$set": {"status": Status.DELIVERED.value, "delivered_at": now, "last_error": ""}},
         )
+        await self._unlock(key, owner)
         return result.modified_count == 1
 
     async def failed(
         self, key: str, owner: str, error: str, retry_at: datetime | None, now: datetime
     ) -> bool:
+        if not await self._holds(key, owner):
+            return False
         status = Status.DEAD if retry_at is None else Status.PENDING
         result = await self.collection.update_one(
             {"_id": key, "status": Status.SENDING.value, "lease_owner": owner},
@@ -210,6 +264,7 @@ class MongoLedger:
                 }
             },
         )
+        await self._unlock(key, owner)
         return result.modified_count == 1
 
     async def retry(self, key: str, now: datetime) -> bool:

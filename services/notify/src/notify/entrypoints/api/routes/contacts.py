@@ -1,7 +1,7 @@
 """The directory: operators keep contacts; each person sets their own preferences.
 
-A person's role and region in the directory come from their token whenever they set their
-preferences, so that notices addressed by role and region find them.
+A person's role and region in the directory come from their token when they set their preferences
+and the directory knew neither yet, so that notices addressed by role and region find them.
 """
 
 from __future__ import annotations
@@ -185,7 +185,10 @@ async def set_my_preferences(
     principal: Anyone,
     directory: DirectoryDep,
 ) -> ContactView:
-    fields = {**_fields(body), "role": principal.role.value, "region": principal.region}
-    await directory.upsert(principal.subject, fields, datetime.now(UTC))
+    await directory.upsert(principal.subject, _fields(body), datetime.now(UTC))
+    # What the token says fills gaps only: an operator may have recorded a finer region.
+    await directory.learn(
+        principal.subject, {"role": principal.role.value, "region": principal.region}
+    )
     doc = await directory.document(principal.subject)
     return _view(principal.subject, doc or {})
