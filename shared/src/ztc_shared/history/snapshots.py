@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from ztc_shared.domain.aggregate import Aggregate
+from ztc_shared.events.envelope import EventEnvelope
 from ztc_shared.events.registry import EVENTS, EventRegistry
 from ztc_shared.history.ports import RecordedCommit, StreamHistory
 
@@ -68,7 +69,16 @@ class AggregateSnapshots(Generic[A]):
         """The aggregate after ``commits`` (a stream's first commits, in order, as
         ``StreamHistory.commits(..., until=T)`` returns them); ``scope`` is the history they
         came from (snapshots are kept apart per scope)."""
-        target = commits[-1].last_version if commits else 0
+        events = [event for commit in commits for event in commit.events]
+        return self.rehydrate_events(stream_id, events, scope=scope)
+
+    def rehydrate_events(
+        self, stream_id: str, events: Sequence[EventEnvelope], *, scope: object | None = None
+    ) -> A:
+        """The aggregate after ``events`` (the stream's first events, in order, e.g. what the
+        event store's ``load`` returned: the state now, at the cost of the events after the
+        newest snapshot)."""
+        target = events[-1].stream_version if events else 0
         streams = self._scopes.setdefault(
             self._default_scope if scope is None else scope, OrderedDict()
         )
@@ -80,17 +90,15 @@ class AggregateSnapshots(Generic[A]):
         streams.move_to_end(stream_id)
         start = max((v for v in snapshots if v <= target), default=0)
         aggregate = copy.deepcopy(snapshots[start]) if start else self._aggregate(stream_id)
-        for commit in commits:
-            for event in commit.events:
-                if event.stream_version <= start:
-                    continue
-                aggregate._apply(self._registry.payload(event))
-                aggregate.version += 1
-                if (
-                    event.stream_version % self._every == 0
-                    and event.stream_version not in snapshots
-                ):
-                    snapshots[event.stream_version] = copy.deepcopy(aggregate)
+        for event in (
+            events[start:] if start and events[start - 1].stream_version == start else events
+        ):
+            if event.stream_version <= start:
+                continue
+            aggregate._apply(self._registry.payload(event))
+            aggregate.version += 1
+            if event.stream_version % self._every == 0 and event.stream_version not in snapshots:
+                snapshots[event.stream_version] = copy.deepcopy(aggregate)
         return aggregate
 
     async def as_of(

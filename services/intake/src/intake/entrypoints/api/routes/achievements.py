@@ -347,21 +347,22 @@ async def read_achievement(
     history: StreamHistoryDep,
     as_of: AsOf,
 ) -> AchievementView:
+    loaded = await intake.ports.store.load(achievement_id)
+    if loaded.version == 0 or loaded.events[0].event_type != "AchievementDrafted":
+        raise NotFound("achievement", achievement_id)
+    version = loaded.version
     if as_of is None:
-        loaded = await intake.ports.store.load(achievement_id)
-        first = loaded.events[0].event_type if loaded.events else None
         achievement = Achievement.rehydrate(
             achievement_id, [EVENTS.payload(e) for e in loaded.events]
         )
-        version, guard = loaded.version, achievement
+        guard = achievement
     else:
-        # who may read it is decided by the achievement as it stands now
-        now = await ACHIEVEMENTS_AS_OF.as_of(history, achievement_id, None)
+        # who may read it is decided by the achievement as it is now
+        guard = ACHIEVEMENTS_AS_OF.rehydrate_events(achievement_id, loaded.events, scope=history)
         then = await ACHIEVEMENTS_AS_OF.as_of(history, achievement_id, as_of)
-        first, guard = now.first_event_type, now.aggregate
+        if then.version == 0:
+            raise NotFound("achievement", achievement_id)
         achievement, version = then.aggregate, then.version
-    if version == 0 or first != "AchievementDrafted":
-        raise NotFound("achievement", achievement_id)
     if not may_read(principal, guard):
         if principal.role is Role.COMPANY:
             raise Forbidden(
