@@ -5,6 +5,7 @@
 # missing required fields and kinds without a schema all fail. `make k8s-validate` runs it.
 #
 #   deploy/k8s/validate.sh [TREE]        # TREE defaults to deploy/k8s; output in $K8S_OUT
+#   K8S_OVERLAYS="440000 national" deploy/k8s/validate.sh    # only those overlays
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 tree="${1:-$root/deploy/k8s}"
@@ -17,6 +18,9 @@ mkdir -p "$out"
 status=0
 for overlay in "$tree"/overlays/*/; do
     name="$(basename "$overlay")"
+    if [ -n "${K8S_OVERLAYS:-}" ] && [[ " $K8S_OVERLAYS " != *" $name "* ]]; then
+        continue
+    fi
     if ! "$kustomize" build "$overlay" > "$out/$name.yaml"; then
         echo "$name: kustomize build failed"
         status=1
