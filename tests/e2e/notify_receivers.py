@@ -63,9 +63,16 @@ class Hook:
 
 @dataclass
 class HookReceiver:
+    """Answers 200 with WeCom's success body (``errcode`` 0), or the status set for a path."""
+
     port: int
     calls: dict[str, list[Hook]] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, path: str, status: int) -> None:
+        with self.lock:
+            self.statuses[f"/{path}"] = status
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}/{path}"
@@ -86,10 +93,13 @@ def _handler(receiver: HookReceiver) -> type[BaseHTTPRequestHandler]:
             hook = Hook(headers=dict(self.headers.items()), body=self.rfile.read(length))
             with receiver.lock:
                 receiver.calls.setdefault(self.path, []).append(hook)
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
+                status = receiver.statuses.get(self.path, 200)
+            answer = b'{"errcode":0,"errmsg":"ok"}'
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(answer)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

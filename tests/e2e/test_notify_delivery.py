@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from tests.e2e.notify_receivers import HookReceiver, Mailbox, hook_server, smtp_
 from tests.e2e.notify_support import (
     credit_code,
     deliveries,
+    envelope,
     notify_env,
     publish,
     roadshow_events,
@@ -27,6 +29,7 @@ from tests.e2e.notify_support import (
     wait_for,
 )
 from ztc_shared.auth import Role
+from ztc_shared.contracts.roadshow import RegistrationDeclined
 from ztc_shared.testing.processes import RELAYS, ServiceProcess
 
 pytestmark = pytest.mark.integration
@@ -84,9 +87,14 @@ class NotifyProcesses:
 
 @pytest.fixture(scope="module")
 def notify(
-    service_env: dict[str, str], log_dir: Path, mail: tuple[Mailbox, int]
+    service_env: dict[str, str], log_dir: Path, mail: tuple[Mailbox, int], hooks: HookReceiver
 ) -> Iterator[NotifyProcesses]:
-    env = notify_env(prefixed_env(service_env, f"n{uuid.uuid4().hex[:8]}"), mail[1])
+    env = notify_env(
+        prefixed_env(service_env, f"n{uuid.uuid4().hex[:8]}"),
+        mail[1],
+        NOTIFY_SMS_PROVIDER_URL=hooks.url("sms-provider"),
+        NOTIFY_SMS_API_KEY="sms-key",
+    )
     processes = NotifyProcesses(
         env=env,
         api=start_api(env, log_dir, "notify-api"),
@@ -329,3 +337,90 @@ def test_a_province_notice_reaches_its_hosts_inboxes_and_the_province_sees_who_r
     )
     assert english["Subject"] == "[Notice] Year-end summaries are due"
     assert mailbox.to(f"host-bj-{suffix}@host.example.cn") == []
+
+
+def test_every_channel_carries_its_reference_and_a_dead_delivery_can_be_sent_again(
+    notify: NotifyProcesses,
+    mail: tuple[Mailbox, int],
+    hooks: HookReceiver,
+    province: dict[str, str],
+) -> None:
+    mailbox, env = mail[0], notify.env
+    company = credit_code()
+    robot, hook = f"wecom-{company}", f"hook-{company}"
+    hooks.answer(hook, 410)  # the company's system refuses for now: a permanent failure
+    with httpx.Client(timeout=10) as client:
+        response = client.put(
+            f"{notify.url}/contacts/{company}",
+            json={
+                "role": "company",
+                "region": "440300",
+                "email": f"{company.lower()}@example.cn",
+                "mobile": "13800000000",
+                "wecom_webhook": hooks.url(robot),
+                "webhook_url": hooks.url(hook),
+                "webhook_secret": SECRET,
+                "channels": ["email", "wecom", "webhook", "sms"],
+                "locale": "zh-CN",
+            },
+            headers=province,
+        )
+        assert response.status_code == 200, response.text
+        roadshow_id = str(uuid.uuid4())
+        planned, registered, _ = roadshow_events(roadshow_id, company)
+        declined = envelope(
+            RegistrationDeclined(company_id=company, reason="本场名额已满"), roadshow_id, 3
+        )
+        asyncio.run(
+            publish(
+                env["KAFKA_BOOTSTRAP_SERVERS"], roadshow_topic(env), [planned, registered, declined]
+            )
+        )
+
+        def settled() -> dict[str, dict[str, Any]] | None:
+            found = deliveries(client, notify.url, province, event_id=str(declined.event_id))
+            done = len(found) == 5 and all(d["status"] in ("delivered", "dead") for d in found)
+            return {d["channel"]: d for d in found} if done else None
+
+        ledger = wait_for(settled, what="five deliveries settled")
+        assert {c: d["status"] for c, d in ledger.items()} == {
+            "inbox": "delivered",
+            "email": "delivered",
+            "wecom": "delivered",
+            "sms": "delivered",
+            "webhook": "dead",
+        }
+        assert ledger["webhook"]["last_error"] == "HTTP 410"
+        dead = deliveries(client, notify.url, province, status="dead", recipient=company)
+        assert [d["channel"] for d in dead] == ["webhook"]
+
+        [robot_call] = hooks.at(robot)
+        assert robot_call.json["msgtype"] == "markdown"
+        assert "本场名额已满" in robot_call.json["markdown"]["content"]
+        [sms] = hooks.at("sms-provider")
+        assert sms.headers["Authorization"] == "Bearer sms-key"
+        assert sms.json["to"] == "13800000000"
+        assert sms.json["client_ref"] == ledger["sms"]["reference"]
+        assert sms.json["text"].startswith("【科技成果直通车】【报名未通过】")
+        assert len(mailbox.to(f"{company.lower()}@example.cn")) == 1
+
+        # The company fixed its system; an operator sends the dead delivery again.
+        hooks.answer(hook, 200)
+        retried = client.post(
+            f"{notify.url}/deliveries/{ledger['webhook']['key']}/retry", headers=province
+        )
+        assert retried.status_code == 200, retried.text
+        assert retried.json()["status"] != "dead"  # pending, or already taken by the worker
+        again = client.post(
+            f"{notify.url}/deliveries/{ledger['webhook']['key']}/retry", headers=province
+        )
+        assert again.status_code == 409  # not dead (any more)
+
+        def redelivered() -> bool:
+            now = settled()
+            return now is not None and now["webhook"]["status"] == "delivered"
+
+        wait_for(redelivered, what="the webhook delivered on retry")
+        calls = hooks.at(hook)
+        assert len(calls) == 2 and len(hooks.distinct(hook)) == 1
+        assert calls[1].signed_with(SECRET)
