@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify services/dashboard
 
 .PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render k8s-tools k8s-validate
-.PHONY: docs docs-check release-schemas
+.PHONY: docs docs-check release-schemas bench-as-of
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -97,3 +97,6 @@ docs-check: install ## fail when docs/asyncapi is stale or invalid, or a schema 
 
 release-schemas: install ## record every event type's current schema as released (refuses breaking changes)
 	$(BIN)/python -m ztc_shared.compat release
+
+bench-as-of: install ## as_of over a 1,000-event stream on the real stack; figures go to docs/benchmarks.md
+	$(BIN)/python -m benchmarks.as_of
