@@ -13,6 +13,7 @@ from ztc_shared.history.memory import InMemoryStreamHistory
 from ztc_shared.history.mongo import MongoStreamHistory
 from ztc_shared.history.ports import RecordedCommit, StreamHistory
 from ztc_shared.history.snapshots import AggregateSnapshots, StateAsOf
+from ztc_shared.history.topics import replay_until
 
 __all__ = [
     "AggregateSnapshots",
@@ -27,6 +28,7 @@ __all__ = [
     "as_of_parameter",
     "fold",
     "load_as_of",
+    "replay_until",
     "stream_from",
     "stream_history_router",
 ]

@@ -31,3 +31,11 @@ class InMemoryStreamHistory:
             for c in commits
         ]
         return until_filter(recorded, until)
+
+    async def recorded_until(self, until: datetime) -> list[RecordedCommit]:
+        found = [
+            commit
+            for stream_id in list(self._store._by_stream)
+            for commit in await self.commits(stream_id, until=until)
+        ]
+        return sorted(found, key=lambda c: (c.recorded_at, c.stream_id, c.first_version))

@@ -77,6 +77,16 @@ class MongoStreamHistory:
                 self._cache.popitem(last=False)
         return extended
 
+    async def recorded_until(self, until: datetime) -> list[RecordedCommit]:
+        """Every stream's commits recorded at or before ``until``, in the order they were recorded
+        (a scan of the commits: for figures over many streams, such as a funnel at a quarter's
+        end, folded with the projection's own ``apply``)."""
+        found = [
+            self._recorded(document)
+            async for document in self._commits.find({"committed_at": {"$lte": until}})
+        ]
+        return sorted(found, key=lambda c: (c.recorded_at, c.stream_id, c.first_version))
+
     def _recorded(self, document: dict[str, Any]) -> RecordedCommit:
         return RecordedCommit(
             stream_id=document["stream_id"],

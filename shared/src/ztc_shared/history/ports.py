@@ -35,3 +35,7 @@ class StreamHistory(Protocol):
         """The stream's commits in version order, only those recorded at or before ``until``
         when it is given; an empty list for a stream that does not exist (or did not yet)."""
         ...
+
+    async def recorded_until(self, until: datetime) -> list[RecordedCommit]:
+        """Every stream's commits recorded at or before ``until``, in recorded order."""
+        ...

@@ -83,3 +83,19 @@ class StreamHistoryContract:
         _, history = history_pair
         found: list[Any] = await history.commits(f"none-{uuid.uuid4().hex}")
         assert found == []
+
+    async def test_every_streams_commits_up_to_a_moment_in_recorded_order(
+        self, history_pair: tuple[EventStore, StreamHistory]
+    ) -> None:
+        store, history = history_pair
+        a, b = f"ha-{uuid.uuid4().hex[:8]}", f"hb-{uuid.uuid4().hex[:8]}"
+        await commit(store, a, 1, 1, 1000)
+        await commit(store, b, 1, 1, 1001)
+        await commit(store, a, 2, 1, 1002)
+        await commit(store, b, 2, 1, 1005)
+        found = [
+            (c.stream_id, c.last_version)
+            for c in await history.recorded_until(T0 + timedelta(seconds=1003))
+            if c.stream_id in (a, b)
+        ]
+        assert found == [(a, 1), (b, 1), (a, 2)]
