@@ -393,6 +393,8 @@ def test_every_channel_carries_its_reference_and_a_dead_delivery_can_be_sent_aga
         assert ledger["webhook"]["last_error"] == "HTTP 410"
         dead = deliveries(client, notify.url, province, status="dead", recipient=company)
         assert [d["channel"] for d in dead] == ["webhook"]
+        metrics = client.get(f"{notify.url}/metrics").text
+        assert 'ztc_notify_ledger_deliveries{status="dead"}' in metrics
 
         [robot_call] = hooks.at(robot)
         assert robot_call.json["msgtype"] == "markdown"

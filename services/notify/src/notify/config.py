@@ -42,6 +42,8 @@ class NotifySettings(ServiceSettings):
         default=2.0, gt=0, validation_alias="NOTIFY_FIRST_RETRY_SECONDS"
     )
     dispatch_concurrency: int = Field(default=4, ge=1, validation_alias="NOTIFY_DISPATCHERS")
+    # How often an idle dispatcher looks for retries come due (new deliveries wake it at once).
+    dispatch_idle_seconds: float = Field(default=1.0, gt=0, validation_alias="NOTIFY_DISPATCH_IDLE")
     send_timeout_seconds: float = Field(default=10.0, gt=0, validation_alias="NOTIFY_SEND_TIMEOUT")
     # Per-channel rate limits (sends a second, per worker process). A WeCom group robot takes
     # at most 20 messages a minute.

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from notify.application.planning import learn_contacts
 from notify.application.reactions import REACTIONS
 from notify.application.rendering import Renderer
 from notify.domain.recipients import Channel, Contact, Locale, Topic
 from notify.testing.scenario import Notify, only, routes
 from ztc_shared.contracts.intake import AchievementDrafted, AchievementReturned
 from ztc_shared.contracts.intake import Channel as Via
+from ztc_shared.contracts.intake import Contact as IntakeContact
 from ztc_shared.contracts.notify import NoticeAudience, NoticePublished
 from ztc_shared.contracts.roadshow import (
     AgendaBlock,
@@ -387,3 +389,22 @@ async def test_an_overdue_follow_up_reaches_the_host() -> None:
     )
     assert routes(deliveries) == {("host-sz", "inbox"), ("host-sz", "email")}
     assert "27" in only(deliveries, "host-sz").subject
+
+
+async def test_events_fill_gaps_in_the_directory_but_never_overwrite_it() -> None:
+    known = Contact(
+        recipient_id=ACME, role="company", name="智造科技（运营录入）", email="bd@acme.cn"
+    )
+    notify = Notify(contacts=[known])
+    await learn_contacts(notify.event(registered(ACME, "智造科技"), "rs-1"), notify.directory)
+    await learn_contacts(notify.event(registered(BETA, "贝塔新能源"), "rs-1"), notify.directory)
+    drafted_with_contact = drafted("视觉大模型", "holder-zhang").model_copy(
+        update={"contact": IntakeContact(name="张三", email="zhang@scut.cn")}
+    )
+    await learn_contacts(notify.event(drafted_with_contact, "a-9"), notify.directory)
+
+    found = await notify.directory.get_many([ACME, BETA, "holder-zhang"])
+    assert found[ACME].name == "智造科技（运营录入）" and found[ACME].mobile == "13800000000"
+    assert found[BETA].name == "贝塔新能源" and found[BETA].role == "company"
+    assert found["holder-zhang"].email == "zhang@scut.cn"
+    assert found["holder-zhang"].role == "holder"

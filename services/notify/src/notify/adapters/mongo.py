@@ -15,6 +15,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from notify.application.metrics import LEDGER_DELIVERIES
 from notify.domain.deliveries import Delivery, Status
 from notify.domain.recipients import DEFAULT_CHANNELS, Channel, Contact, Locale, Topic
 
@@ -280,6 +281,12 @@ class MongoLedger:
     async def get(self, key: str) -> Delivery | None:
         doc = await self.collection.find_one({"_id": key})
         return delivery_from_document(doc) if doc else None
+
+    async def report_counts(self) -> None:
+        """``/metrics``: how many deliveries wait, are being sent, were delivered, are dead."""
+        for status in Status:
+            count = await self.collection.count_documents({"status": status.value})
+            LEDGER_DELIVERIES.labels(status.value).set(count)
 
     async def list(
         self,

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import structlog
 
+from notify.application import metrics
 from notify.application.ports import Inbox, Ledger, Sender
 from notify.domain.deliveries import Delivery, RetryPolicy, SendFailed
 from notify.domain.recipients import Channel
@@ -78,6 +79,7 @@ class Dispatcher:
         self._lease = lease
         self._policy = policy
         self._limits = dict(limits or {})
+        self._wake = asyncio.Event()
 
     def open_channels(self) -> list[Channel]:
         """The channels this dispatcher may send on now (a sender, and tokens left)."""
@@ -95,13 +97,19 @@ class Dispatcher:
         if delivery.channel in self._limits:
             self._limits[delivery.channel].take()
         failpoints.hit(f"notify.after_claim.{delivery.channel.value}")
+        started = time.perf_counter()
         try:
             await self._senders[delivery.channel].send(delivery)
         except SendFailed as failure:
             return await self._failed(delivery, failure.reason, failure.permanent)
         except Exception as error:  # noqa: BLE001 - a channel's unexpected error is retried
             return await self._failed(delivery, f"{type(error).__name__}: {error}", False)
+        finally:
+            metrics.SEND_SECONDS.labels(delivery.channel.value).observe(
+                time.perf_counter() - started
+            )
         failpoints.hit(f"notify.after_send.{delivery.channel.value}")
+        metrics.SEND_OUTCOMES.labels(delivery.channel.value, "delivered").inc()
         recorded = await self._ledger.delivered(delivery.key, self._owner, self._clock.now())
         log.info(
             "notify.delivered",
@@ -116,6 +124,8 @@ class Dispatcher:
         now = self._clock.now()
         retry_at = None if permanent else self._policy.next_attempt(delivery.attempts, now)
         await self._ledger.failed(delivery.key, self._owner, reason[:2000], retry_at, now)
+        outcome = "dead" if retry_at is None else "retry"
+        metrics.SEND_OUTCOMES.labels(delivery.channel.value, outcome).inc()
         log.warning(
             "notify.delivery_failed",
             key=delivery.key,
@@ -126,8 +136,13 @@ class Dispatcher:
         )
         return Outcome(delivery, delivered=False, error=reason)
 
-    async def run(self, idle: float = 0.2, concurrency: int = 4) -> None:
-        """Dispatch until cancelled: ``concurrency`` loops, each pausing ``idle`` when nothing is due."""
+    def wake(self) -> None:
+        """New deliveries are in the ledger: stop idling."""
+        self._wake.set()
+
+    async def run(self, idle: float = 2.0, concurrency: int = 4) -> None:
+        """Dispatch until cancelled with ``concurrency`` loops. A loop with nothing due waits until
+        ``wake`` or ``idle`` seconds (for retries coming due and other replicas' deliveries)."""
 
         async def loop() -> None:
             while True:
@@ -139,7 +154,11 @@ class Dispatcher:
                     log.exception("notify.dispatch_error")
                     outcome = None
                 if outcome is None:
-                    await asyncio.sleep(idle)
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), timeout=idle)
+                    except TimeoutError:
+                        pass
+                    self._wake.clear()
 
         await asyncio.gather(*(loop() for _ in range(concurrency)))
 

@@ -6,11 +6,12 @@ loses nothing; the ledger's dedupe keys make the redelivered batch add nothing t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 from pymongo.errors import PyMongoError
 
+from notify.application import metrics
 from notify.application.facts import Facts
 from notify.application.planning import learn_contacts, plan
 from notify.application.ports import Directory, Ledger
@@ -33,6 +34,7 @@ class EventIntake:
         renderer: Renderer,
         dead_letters: DeadLetterSink,
         clock: Clock,
+        on_added: Callable[[], None] = lambda: None,
     ) -> None:
         self._facts_processor = facts_processor
         self._facts = facts
@@ -41,6 +43,7 @@ class EventIntake:
         self._renderer = renderer
         self._dead_letters = dead_letters
         self._clock = clock
+        self._on_added = on_added
 
     async def process(self, messages: Sequence[Message]) -> int:
         """The number of new deliveries the batch called for."""
@@ -58,11 +61,15 @@ class EventIntake:
                 deliveries = await plan(
                     event, self._facts, self._directory, self._renderer, self._clock.now()
                 )
-                added += await self._ledger.add(deliveries)
+                new = await self._ledger.add(deliveries)
+                metrics.DELIVERIES_PLANNED.inc(new)
+                added += new
             except PyMongoError:
                 raise  # the database is away: nothing acknowledged, the batch comes again
             except Exception as error:  # noqa: BLE001 - this event can never be planned
                 letters.append(DeadLetter(message, f"planning failed: {error!r}"))
+        if added:
+            self._on_added()
         if letters:
             await self._dead_letters.send(letters)
             for letter in letters:

@@ -89,6 +89,7 @@ def build_app(settings: NotifySettings) -> faust.App:
                 Renderer(),
                 dead_letters,
                 SystemClock(),
+                on_added=lambda: state["dispatcher"].wake() if "dispatcher" in state else None,
             )
         intake_: EventIntake = state["intake"]
         return intake_
@@ -124,8 +125,11 @@ def build_app(settings: NotifySettings) -> faust.App:
         await MongoLedger(db).ensure_indexes()
         async with httpx.AsyncClient(timeout=settings.send_timeout_seconds) as client:
             sender = dispatcher(settings, db, client)
+            state["dispatcher"] = sender
             log.info(READY, group=group_id, topics=list(source_topics(settings)))
-            await sender.run(concurrency=settings.dispatch_concurrency)
+            await sender.run(
+                idle=settings.dispatch_idle_seconds, concurrency=settings.dispatch_concurrency
+            )
 
     return app
 

@@ -42,6 +42,7 @@ def create_notify_app(settings: NotifySettings | None = None) -> FastAPI:
             await app.state.directory.ensure_indexes()
             await app.state.ledger.ensure_indexes()
             report_relay_backlog(app, settings.service, store)
+            app.state.metrics_refreshers.append(app.state.ledger.report_counts)
             yield
 
     return create_app(
