@@ -7,6 +7,7 @@ required, description), an example and the full schema folded away. Everything i
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 from typing import Any
 
@@ -24,6 +25,14 @@ font-size:.85rem}td,th{border-bottom:1px solid #e6eaef;padding:.25rem .4rem;text
 vertical-align:top}.tag{font-size:.75rem;background:#e3edf7;border-radius:3px;padding:0 .3rem}
 .desc{white-space:pre-wrap}
 """
+
+
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def _prose(text: str) -> str:
+    """Escaped text with Markdown's `code` spans as <code>."""
+    return _CODE.sub(r"<code>\1</code>", escape(text))
 
 
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +98,7 @@ def _message(document: dict[str, Any], key: str, message: dict[str, Any]) -> str
         f"<h3>{escape(message['title'])} "
         f'<span class="tag">{"current 当前" if current else "superseded 已被取代"}</span></h3>'
         f"<p>{escape(message.get('summary', ''))}</p>"
-        f'<p class="desc">{escape(message.get("description", ""))}</p>'
+        f'<p class="desc">{_prose(message.get("description", ""))}</p>'
         f"<h4>payload 载荷</h4>{_fields(document, payload_ref)}{examples}"
         f"<details><summary>JSON Schema</summary><pre>"
         f"{escape(json.dumps(payload_schema, ensure_ascii=False, indent=2))}</pre></details>"
@@ -112,7 +121,7 @@ def render_html(document: dict[str, Any]) -> str:
         nav.append(f'<a href="#{escape(channel_key)}"><b>{escape(channel["address"])}</b></a>')
         body.append(
             f'<h2 id="{escape(channel_key)}">{escape(channel["address"])}</h2>'
-            f"<p>{escape(channel.get('description', ''))} Key: <code>stream_id</code>.</p>"
+            f"<p>{_prose(channel.get('description', ''))} Key: <code>stream_id</code>.</p>"
         )
         for reference in channel["messages"].values():
             key = reference["$ref"].rsplit("/", 1)[-1]
@@ -125,6 +134,6 @@ def render_html(document: dict[str, Any]) -> str:
         f"<title>{escape(info['title'])}</title><style>{STYLE}</style></head><body>"
         f"<header><h1>{escape(info['title'])}</h1><p>AsyncAPI {escape(document['asyncapi'])} · "
         f"catalogue {escape(info['version'])}</p></header><main><nav>{''.join(nav)}</nav>"
-        f'<section><p class="desc">{escape(info["description"])}</p>{"".join(body)}'
+        f'<section><p class="desc">{_prose(info["description"])}</p>{"".join(body)}'
         "</section></main></body></html>\n"
     )
