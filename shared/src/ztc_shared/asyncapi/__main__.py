@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import cache
 from pathlib import Path
 
 from ztc_shared.asyncapi.document import build_document, render_json
@@ -23,7 +24,16 @@ FILES = ("asyncapi.json", "index.html")
 
 def rendered(released: Path) -> dict[str, str]:
     """The catalogue's files and their contents; ``SystemExit`` when the document is invalid."""
-    document = build_document(load_released(released))
+    stamp = tuple(
+        (str(path), path.stat().st_mtime_ns) for path in sorted(released.glob("*/v*.json"))
+    )
+    return _rendered(str(released.resolve()), stamp)
+
+
+@cache
+def _rendered(released: str, stamp: tuple[tuple[str, int], ...]) -> dict[str, str]:
+    # One rendering per released snapshot state and process (the models do not change in a run).
+    document = build_document(load_released(Path(released)))
     problems = validate_document(document)
     if problems:
         for problem in problems[:50]:
