@@ -473,3 +473,17 @@ def test_the_crds_are_the_strimzi_release_the_readme_names() -> None:
         kinds.add(match.group(1))
     assert kinds == {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "KafkaMirrorMaker2"}
     assert (REPO / "deploy" / "k8s" / "README.md").exists()
+
+
+def test_mongodb_admits_every_process_of_its_deployment(rendered: dict[str, Rendered]) -> None:
+    for r in rendered.values():
+        policy = r.named("NetworkPolicy", "mongodb")["spec"]
+        mongodb = r.named("StatefulSet", "mongodb")["spec"]["template"]["metadata"]["labels"]
+        assert all(mongodb.get(k) == v for k, v in policy["podSelector"]["matchLabels"].items())
+        (rule,) = policy["ingress"]
+        (source,) = rule["from"]
+        admitted = source["podSelector"]["matchLabels"]
+        assert rule["ports"] == [{"protocol": "TCP", "port": 27017}]
+        for d in r.of_kind("Deployment"):
+            labels = d["spec"]["template"]["metadata"]["labels"]
+            assert all(labels.get(k) == v for k, v in admitted.items()), d["metadata"]["name"]
