@@ -53,6 +53,7 @@ from ztc_shared.contracts.intake import Channel
 from ztc_shared.contracts.taxonomy import FIELD_NAMES, IndustryField, is_sub_field_of
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, LoadReport, load_catalogue
+from ztc_shared.demo_roadshow import DemoStepFailed, RoadshowDemoReport, load_roadshow_demo
 from ztc_shared.observability.logging import configure_logging
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.stack import StackEndpoints, StackError, StackSettings, ensure_stack, stop_stack
@@ -410,6 +411,7 @@ class DemoReport:
     drafts: int
     seconds_to_library: float
     catalogue: LoadReport | None = None
+    roadshow: RoadshowDemoReport | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -768,6 +770,7 @@ class DevServer:
             f"{_elapsed(library_started)} (demo data {_elapsed(started)})"
         )
         loaded = self._load_catalogue(intake) if self.settings.demo_catalogue else None
+        roadshow = self._load_roadshows(loaded) if loaded is not None else None
         return DemoReport(
             created=created,
             already_there=already,
@@ -775,7 +778,51 @@ class DevServer:
             drafts=drafts,
             seconds_to_library=time.monotonic() - library_started,
             catalogue=loaded,
+            roadshow=roadshow,
         )
+
+    def _load_roadshows(self, loaded: LoadReport) -> RoadshowDemoReport | None:
+        """The year's programme and two roadshows (see ``ztc_shared.demo_roadshow``)."""
+        if "roadshow" not in APIS:
+            return None
+        started = time.monotonic()
+        _say(
+            "  路演演示数据 roadshows: the year's programme, a concluded and an upcoming roadshow…"
+        )
+
+        def mint(role: Role, subject: str) -> str:
+            return mint_token(
+                self.settings, subject=subject, role=role, region=self.settings.region
+            )
+
+        self._interruptible = False
+        try:
+            report = asyncio.run(
+                load_roadshow_demo(
+                    self.api_url("roadshow"),
+                    self.api_url("screening"),
+                    mint,
+                    province=DEMO_PROVINCE,
+                    holder=DEMO_HOLDER,
+                    agency=DEMO_AGENCY,
+                    library_items=loaded.by_stage.get("admitted", 0)
+                    + loaded.by_stage.get("published", 0),
+                    progress=lambda line: _say("    " + line),
+                )
+            )
+        except DemoStepFailed as error:
+            raise DevserverError(f"roadshow demo: {error}") from None
+        finally:
+            self._interruptible = True
+        if self._stop.is_set():
+            raise Interrupted(signal.SIGINT)
+        _say(
+            f"    {report.pitches} 个路演项目 pitches, {report.intents} 项意向 intents, "
+            f"{report.meetings_held} 场一对一 meetings held ({_elapsed(started)})"
+        )
+        for note in report.skipped:
+            _say(f"    （略过 skipped: {note}）")
+        return report
 
     def _load_catalogue(self, intake: str) -> LoadReport:
         """The demo catalogue (``ZTC_DEVSERVER_DEMO_CATALOGUE`` items) through the whole lifecycle:
@@ -911,6 +958,16 @@ class DevServer:
                     f"                     成果库 {len(report.catalogue.last_versions)} 项, "
                     f"其中 {published} 项已公开 catalogue items, {published} published: "
                     f"{self.api_url('intake')}/public/achievements?q=电池"
+                )
+        if report is not None and report.roadshow is not None:
+            roadshow = self.api_url("roadshow")
+            lines.append(
+                f"                     路演日历 roadshow calendar: {roadshow}/roadshows?year=2026"
+            )
+            if report.roadshow.concluded_id:
+                lines.append(
+                    f"                     已结束的专场 concluded: "
+                    f"{roadshow}/roadshows/{report.roadshow.concluded_id} (需令牌 token)"
                 )
         lines += [
             "",

@@ -22,16 +22,26 @@ import pytest
 
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.demo_catalogue import catalogue
-from ztc_shared.devserver import BANNER_END, DEMO_ACHIEVEMENTS
+from ztc_shared.devserver import (
+    BANNER_END,
+    DEMO_ACHIEVEMENTS,
+    DevServer,
+    DevserverSettings,
+    worker_projections,
+)
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.stack import StackEndpoints
-from ztc_shared.testing.processes import free_port
+from ztc_shared.testing.processes import APIS, RELAYS
 
 pytestmark = pytest.mark.integration
 
-CATALOGUE_SIZE = 16  # a slice of make run's 300, through the whole lifecycle
+CATALOGUE_SIZE = 24  # a slice of make run's 300 (12 admitted or published: a roadshow's longlist)
 
-BANNER_TIMEOUT_S = 90.0
+BANNER_TIMEOUT_S = 150.0
+# every process make run starts: each service's API, relay and one worker per projection/reaction
+PROCESSES = sum(
+    (s in APIS) + (s in RELAYS) + len(worker_projections(s)) for s in DevServer.services()
+)
 EXIT_TIMEOUT_S = 30.0
 
 
@@ -91,6 +101,23 @@ def _start(env: dict[str, str], stderr: Path) -> tuple[subprocess.Popen[str], Ou
     return process, output
 
 
+PORT_VARIABLES = [name.upper() for name in DevserverSettings.model_fields if name.endswith("_port")]
+
+
+def _distinct_ports(count: int) -> list[str]:
+    """Free ports, all different: each stays bound until all are chosen."""
+    probes = []
+    try:
+        for _ in range(count):
+            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            probe.bind(("127.0.0.1", 0))
+            probes.append(probe)
+        return [str(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 @pytest.fixture
 def devserver_env(stack: StackEndpoints, tmp_path: Path) -> dict[str, str]:
     unique = f"dev{uuid.uuid4().hex[:10]}"
@@ -101,12 +128,8 @@ def devserver_env(stack: StackEndpoints, tmp_path: Path) -> dict[str, str]:
         "ZTC_DATABASE_PREFIX": f"{unique}_",
         "ZTC_STACK_DIR": str(tmp_path / "stack"),  # only its logs/ is used: the stack is given
         "KAFKA_PARTITIONS": "3",
-        "INTAKE_PORT": str(free_port()),
-        "SCREENING_PORT": str(free_port()),
-        "ROADSHOW_PORT": str(free_port()),
-        "SCREENING_WORKER_METRICS_PORT": str(free_port()),
-        "INTAKE_WORKER_METRICS_PORT": str(free_port()),
-        "INTAKE_PUBLIC_WORKER_METRICS_PORT": str(free_port()),
+        # a port of its own for every API and worker make run starts
+        **dict(zip(PORT_VARIABLES, _distinct_ports(len(PORT_VARIABLES)), strict=True)),
         "ZTC_DEVSERVER_DEMO_CATALOGUE": str(CATALOGUE_SIZE),
     }
 
@@ -141,9 +164,7 @@ def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
             f"--- stderr ---\n{stderr.read_text()}"
         )
     children += _children(process.pid)
-    # intake api + relay + two workers (catalogue, public), screening api + relay + worker,
-    # roadshow api + relay
-    assert len(children) == 9, output.text
+    assert len(children) == PROCESSES, output.text
 
     intake = f"http://127.0.0.1:{devserver_env['INTAKE_PORT']}"
     screening = f"http://127.0.0.1:{devserver_env['SCREENING_PORT']}"
@@ -192,8 +213,26 @@ def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
     assert public == published
     assert "/public/achievements" in output.text
 
+    # the roadshow demo: the year's two roadshows in the calendar, the June one concluded
+    roadshow = f"http://127.0.0.1:{devserver_env['ROADSHOW_PORT']}"
+    assert f"{roadshow}/roadshows?year=2026" in output.text
+    deadline = time.monotonic() + 20
+    while True:
+        calendar = httpx.get(f"{roadshow}/roadshows", params={"year": 2026}, timeout=10).json()
+        statuses = sorted(item["status"] for item in calendar["items"])
+        if statuses == ["concluded", "registration_open"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert statuses == ["concluded", "registration_open"]
+    [concluded] = [i for i in calendar["items"] if i["status"] == "concluded"]
+    assert len(concluded["pitches"]) == 10 and concluded["outcome"]["intents"] == 2
+
     logs = tmp_path / "stack" / "logs"
-    assert {p.name for p in logs.glob("*.log")} >= {"intake-api.log", "screening-worker.log"}
+    assert {p.name for p in logs.glob("*.log")} >= {
+        "intake-api.log",
+        "screening-worker-library.log",
+        "roadshow-worker-screening.log",
+    }
 
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=EXIT_TIMEOUT_S) == 0, output.text + stderr.read_text()
@@ -201,7 +240,7 @@ def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [pid for pid in children if _alive(pid)] == []
-    assert "stopping 9 service processes" in output.text
+    assert f"stopping {PROCESSES} service processes" in output.text
     assert "the stack keeps running" in output.text  # it was given, so it is not stopped
 
 
@@ -231,13 +270,13 @@ def test_ctrl_c_while_the_catalogue_loads_stops_at_once_and_cleanly(
         time.sleep(0.1)
     assert "/300" in output.text, output.text + stderr.read_text()
     children = _children(process.pid)
-    assert len(children) == 9
+    assert len(children) == PROCESSES
 
     process.send_signal(signal.SIGINT)
     started = time.monotonic()
     process.wait(timeout=EXIT_TIMEOUT_S)
     assert time.monotonic() - started < 15, output.text
-    assert "stopping 9 service processes" in output.text
+    assert f"stopping {PROCESSES} service processes" in output.text
     assert "failed" not in output.text  # an interruption, not an error of the demo data
     deadline = time.monotonic() + 5
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
