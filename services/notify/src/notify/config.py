@@ -33,6 +33,12 @@ class NotifySettings(ServiceSettings):
         default=10.0, gt=0, validation_alias="NOTIFY_CONSUMER_SESSION_TIMEOUT"
     )
 
+    # Events older than this are remembered (facts, contacts) but announce nothing: a new
+    # deployment or a replay from the start must not send history's messages.
+    max_event_age_days: float = Field(
+        default=14.0, gt=0, validation_alias="NOTIFY_MAX_EVENT_AGE_DAYS"
+    )
+
     # Delivery
     delivery_lease_seconds: float = Field(
         default=30.0, gt=0, validation_alias="NOTIFY_DELIVERY_LEASE_SECONDS"

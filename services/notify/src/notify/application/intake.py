@@ -7,6 +7,7 @@ loses nothing; the ledger's dedupe keys make the redelivered batch add nothing t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 import structlog
 from pymongo.errors import PyMongoError
@@ -35,6 +36,7 @@ class EventIntake:
         dead_letters: DeadLetterSink,
         clock: Clock,
         on_added: Callable[[], None] = lambda: None,
+        max_age: timedelta = timedelta(days=14),
     ) -> None:
         self._facts_processor = facts_processor
         self._facts = facts
@@ -44,6 +46,7 @@ class EventIntake:
         self._dead_letters = dead_letters
         self._clock = clock
         self._on_added = on_added
+        self._max_age = max_age
 
     async def process(self, messages: Sequence[Message]) -> int:
         """The number of new deliveries the batch called for."""
@@ -58,6 +61,10 @@ class EventIntake:
                 continue
             try:
                 await learn_contacts(event, self._directory)
+                if self._clock.now() - event.occurred_at > self._max_age:
+                    # History (a new deployment, a replay from the start) is remembered as facts
+                    # but not announced again: nobody wants last year's reminders today.
+                    continue
                 deliveries = await plan(
                     event, self._facts, self._directory, self._renderer, self._clock.now()
                 )

@@ -9,6 +9,7 @@ without repeating an effect (ADR 10).
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,7 @@ def build_app(settings: NotifySettings) -> faust.App:
                 dead_letters,
                 SystemClock(),
                 on_added=lambda: state["dispatcher"].wake() if "dispatcher" in state else None,
+                max_age=timedelta(days=settings.max_event_age_days),
             )
         intake_: EventIntake = state["intake"]
         return intake_
