@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ztc_shared.asyncapi import build_document, published_events, render_html, validate_document
 from ztc_shared.asyncapi.__main__ import main as asyncapi_main
@@ -40,6 +40,7 @@ def test_every_registered_event_is_a_current_message_with_a_valid_example(
     for event in events:
         message = messages[f"{event.event_type}.v{event.schema_version}"]
         assert message["x-current"] is True
+        assert "x-example-missing" not in message, message["x-example-missing"]
         [example] = message["examples"]
         assert example["payload"]["event_type"] == event.event_type
         assert example["headers"]["schema_version"] == str(event.schema_version)
@@ -128,3 +129,29 @@ def test_check_fails_on_a_stale_catalogue_and_passes_after_build(tmp_path: Path)
 
 def test_the_shared_registry_is_not_touched_by_test_events() -> None:
     assert "GadgetInvented" not in {e.event_type for e in published_events(EVENTS)}
+
+
+class RiddleSolved(DomainEvent):
+    """Its validator wants what no schema says (an event only this test registers)."""
+
+    event_type: ClassVar[str] = "RiddleSolved"
+    stream_type: ClassVar[str] = "riddle"
+
+    answer: str = Field(min_length=1)
+
+    @field_validator("answer")
+    @classmethod
+    def _only_one(cls, value: str) -> str:
+        if value != "四十二":
+            raise ValueError("wrong answer")
+        return value
+
+
+def test_an_event_without_a_possible_example_is_named_and_the_document_stays_valid() -> None:
+    registry = EventRegistry()
+    registry.register(RiddleSolved)
+    document = build_document(events=published_events(registry))
+    message = document["components"]["messages"]["RiddleSolved.v1"]
+    assert "examples" not in message
+    assert "wrong answer" in message["x-example-missing"]
+    assert validate_document(document) == []

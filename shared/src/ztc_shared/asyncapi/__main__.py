@@ -34,6 +34,9 @@ def rendered(released: Path) -> dict[str, str]:
 def _rendered(released: str, stamp: tuple[tuple[str, int], ...]) -> dict[str, str]:
     # One rendering per released snapshot state and process (the models do not change in a run).
     document = build_document(load_released(Path(released)))
+    for name, message in document["components"]["messages"].items():
+        if "x-example-missing" in message:
+            sys.stderr.write(f"warning: no example for {name}: {message['x-example-missing']}\n")
     problems = validate_document(document)
     if problems:
         for problem in problems[:50]:
