@@ -408,7 +408,8 @@ async def test_replaying_the_topics_rebuilds_the_same_figures(
     try:
         database = client[settings.database]
         catalog = MongoProjectionCatalog(database, "tracking", settings.topic_prefix)
-        live = MongoFacts(database, catalog)
+        active = await catalog.active("facts")
+        live = MongoFacts(database, catalog, collection=active.collection)
         before = funnel(await live.all(), Scope())
         assert {r["stage"]: r["achievements"] for r in before["funnel"]}["on_stage"] >= 2
         report = await rebuild_projection(

@@ -59,7 +59,7 @@ async def run_timer(ports: Ports, source: CaseSource, region: str) -> TimerOutco
     today = ports.clock.now().date()
     outcome = TimerOutcome()
     correlation = f"timer-{today.isoformat()}"
-    for case in await source.cases({"stage": {"$ne": "terminated"}}, limit=100_000):
+    for case in await source.cases({}, limit=1_000_000):
         if not _needs_flag(case, today, ports.stall_days):
             continue
         result = await flag_case(ports, case["_id"], _context(region, correlation))
