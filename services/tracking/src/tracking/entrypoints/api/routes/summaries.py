@@ -101,7 +101,9 @@ async def submit_summary(
 async def accept_summary(
     year: Year,
     host_id: HostId,
-    command: AcceptSummary,
+    command: Annotated[
+        AcceptSummary, Body(openapi_examples={"通过": {"value": {"comment": "总结全面，同意"}}})
+    ],
     context: TorchContext,
     tracking: TrackingDep,
     response: Response,
