@@ -312,3 +312,87 @@ class DeclineOnlineMeeting(_Command):
     achievement_id: AchievementId
     company_id: CreditCode = Field(description="统一社会信用代码 The company")
     reason: str = Field(min_length=2, max_length=1000, description="原因 Reason")
+
+
+# Examples for the API's documentation, one per command that has no route-level example; the test
+# of the examples validates each against its command.
+EXAMPLES: dict[type[_Command], dict[str, object]] = {
+    ApproveHostApplication: {"host_ids": ["host-sz"], "note": "列入2026年度承办单位名单"},
+    RejectHostApplication: {"reason": "工作经费保障不足，建议下一年度再行申请"},
+    LaunchProgramme: {
+        "notice_title": "关于开展2026年度科技成果直通车工作的通知",
+        "notice_body": "各有关单位：为促进科技成果转化，现启动2026年度科技成果直通车……",
+        "audiences": ["researchers", "companies"],
+    },
+    OpenRegistration: {"closes_on": "2026-06-10"},
+    ReceiveShortlist: {
+        "round_id": "round-roadshow-01",
+        "pitches": [
+            {
+                "achievement_id": "ach-01",
+                "title": "固态电池电解质",
+                "holder_name": "张三",
+                "institution": "清华大学",
+                "field": "new_energy",
+            }
+        ],
+        "not_selected": ["ach-09"],
+    },
+    ConcludeRoadshow: {"summary": "到场企业42家，现场达成对接意向6项"},
+    RecordCoachingSession: {
+        "achievement_id": "ach-01",
+        "coach": "刘老师",
+        "coach_organisation": "深圳证券交易所",
+        "held_at": "2026-06-10T14:00:00+08:00",
+        "focus": ["technology_leadership", "industrialisation_feasibility"],
+        "feedback": "突出与现有方案的性能对比，补充中试数据",
+    },
+    AskQuestion: {"achievement_id": "ach-01", "question": "量产后的单位成本预计是多少？"},
+    DeclareIntent: {"achievement_id": "ach-01", "modes": ["license"], "note": "希望会后深入洽谈"},
+    SetCriteria: {
+        "criteria": [
+            {"code": "technology_leadership", "name": "技术领先性", "weight": "0.4"},
+            {"code": "industrialisation_feasibility", "name": "产业化可行性", "weight": "0.3"},
+            {"code": "industry_prospects", "name": "产业发展前景", "weight": "0.2"},
+            {"code": "team", "name": "团队能力", "weight": "0.1"},
+        ]
+    },
+    AssignExpert: {
+        "expert_id": "expert-zhao",
+        "name": "赵专家",
+        "institution": "中国科学院深圳先进技术研究院",
+        "title": "研究员",
+    },
+    DeclareConflict: {"achievement_id": "ach-02", "reason": "曾参与该项目的前期合作研究"},
+    ApproveRegistration: {"company_id": "91350100M000100Y43"},
+    DeclineRegistration: {"company_id": "91350100M000100Y43", "reason": "与本场主题关联度不高"},
+    CancelRegistration: {"company_id": "91350100M000100Y43", "reason": "行程冲突"},
+    MoveMeeting: {
+        "company_id": "91350100M000100Y43",
+        "achievement_id": "ach-01",
+        "slot": 3,
+        "table": 2,
+        "note": "企业代表下午到场",
+    },
+    CancelMeeting: {
+        "company_id": "91350100M000100Y43",
+        "achievement_id": "ach-01",
+        "note": "企业取消",
+    },
+    RecordMeetingHeld: {"company_id": "91350100M000100Y43", "achievement_id": "ach-01"},
+    RecordMeetingMissed: {
+        "company_id": "91350100M000100Y43",
+        "achievement_id": "ach-01",
+        "absent": ["company"],
+        "note": "企业代表未到场",
+    },
+    DeclareAvailability: {
+        "side": "company",
+        "party_id": "91350100M000100Y43",
+        "free_slots": [0, 1, 3],
+    },
+}
+
+for _command, _example in EXAMPLES.items():
+    _command.model_config["json_schema_extra"] = {"examples": [_example]}
+    _command.model_rebuild(force=True)
