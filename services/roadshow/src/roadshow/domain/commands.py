@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from ztc_shared.contracts.identifiers import CreditCode
 from ztc_shared.contracts.intake import TransferMode
@@ -316,7 +316,7 @@ class DeclineOnlineMeeting(_Command):
 
 # Examples for the API's documentation, one per command that has no route-level example; the test
 # of the examples validates each against its command.
-EXAMPLES: dict[type[_Command], dict[str, object]] = {
+EXAMPLES: dict[type[_Command], dict[str, JsonValue]] = {
     ApproveHostApplication: {"host_ids": ["host-sz"], "note": "列入2026年度承办单位名单"},
     RejectHostApplication: {"reason": "工作经费保障不足，建议下一年度再行申请"},
     LaunchProgramme: {
