@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from tracking_scenarios import (
     ROADSHOW,
     company_id,
@@ -17,6 +18,7 @@ from tracking.application.reactions import CaseOpener, InMemoryRoadshowDirectory
 from ztc_shared.contracts import roadshow as rs
 from ztc_shared.contracts.intake import TransferMode
 from ztc_shared.contracts.tracking import intent_case_id, pitch_case_id
+from ztc_shared.domain import DomainError
 
 
 async def opener():  # type: ignore[no-untyped-def]
@@ -94,4 +96,15 @@ async def test_the_online_channel_opens_an_intent_case_keyed_by_achievement_and_
 async def test_other_roadshow_events_open_nothing() -> None:
     reactor, store = await opener()
     await reactor.react(roadshow_event(rs.RegistrationOpened()))
+    assert await store.unpublished(100) == []
+
+
+async def test_a_cause_that_cannot_open_a_case_is_refused_not_retried() -> None:
+    reactor, store = await opener()
+    declared = roadshow_event(intent("a1", 5))
+    bad_code = company_id(5)[:17] + ("1" if company_id(5)[17] == "0" else "0")
+    declared = declared.model_copy(update={"payload": {**declared.payload, "company_id": bad_code}})
+    with pytest.raises(DomainError) as refused:
+        await reactor.react(declared)
+    assert refused.value.code == "case.invalid_cause"
     assert await store.unpublished(100) == []

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
+from pydantic import ValidationError
 
 from tracking.application.handlers import Ports, open_case
 from tracking.domain.commands import OpenCase
@@ -34,6 +35,7 @@ from ztc_shared.contracts.tracking import (
     intent_case_id,
     pitch_case_id,
 )
+from ztc_shared.domain import DomainError
 from ztc_shared.events import EVENTS, EventEnvelope
 from ztc_shared.reactions import reaction_context
 
@@ -72,8 +74,17 @@ class CaseOpener:
 
     async def react(self, event: EventEnvelope) -> None:
         handler = getattr(self, f"_on_{event.event_type}", None)
-        if handler is not None:
+        if handler is None:
+            return
+        try:
             await handler(event)
+        except (ValidationError, KeyError) as error:
+            # A payload this reader cannot read is final, not transient: a dead letter.
+            raise DomainError(
+                "case.unreadable_cause",
+                "无法读取引起跟踪的事件，未建立跟踪案例",
+                f"{event.event_type} cannot be read: {error!r}"[:500],
+            ) from None
 
     async def _on_RoadshowPlanned(self, event: EventEnvelope) -> None:  # noqa: N802
         planned = EVENTS.payload(event)
@@ -116,7 +127,7 @@ class CaseOpener:
             await self._open(
                 event,
                 pitch_case_id(event.stream_id, pitch.achievement_id),
-                OpenCase(
+                dict(
                     kind=CaseKind.PITCH,
                     cause=CaseCause.ON_STAGE,
                     stage=CaseStage.NEGOTIATING if pitch.intents else CaseStage.PITCHED,
@@ -127,7 +138,7 @@ class CaseOpener:
                 await self._open(
                     event,
                     intent_case_id(pitch.achievement_id, company_id),
-                    OpenCase(
+                    dict(
                         kind=CaseKind.INTENT,
                         cause=CaseCause.INTENT_ON_STAGE,
                         company_id=company_id,
@@ -171,7 +182,7 @@ class CaseOpener:
         await self._open(
             event,
             intent_case_id(achievement_id, company_id),
-            OpenCase(
+            dict(
                 kind=CaseKind.INTENT,
                 cause=cause,
                 cause_event_id=str(event.event_id),
@@ -194,7 +205,21 @@ class CaseOpener:
         info.setdefault("year", event.occurred_at.year)
         return info
 
-    async def _open(self, event: EventEnvelope, case_id: str, command: OpenCase) -> None:
+    async def _open(self, event: EventEnvelope, case_id: str, fields: dict[str, Any]) -> None:
+        fields = {
+            **fields,
+            "title": str(fields.get("title") or "")[:200],
+            "institution": str(fields.get("institution") or "")[:200],
+        }
+        try:
+            command = OpenCase.model_validate(fields)
+        except ValidationError as error:
+            # Final, not transient: the same event would fail again; it goes to the dead letters.
+            raise DomainError(
+                "case.invalid_cause",
+                "引起跟踪的事件内容无效（如统一社会信用代码校验位错误），未建立跟踪案例",
+                f"The causing event cannot open a case: {error.errors()[0]['msg']}",
+            ) from None
         context = reaction_context(event, f"{REACTION}:{case_id}", actor=ACTOR, role=None)
         result = await open_case(self.ports, command, context, case_id)
         if result.events:
