@@ -50,6 +50,7 @@ bench: install ## the pipeline benchmark; figures go to docs/benchmarks.md
 	$(BIN)/python -m benchmarks.pipeline
 	$(BIN)/python -m benchmarks.ranking
 	$(BIN)/python -m benchmarks.scheduler
+	$(BIN)/python -m benchmarks.dashboard
 
 # The dashboard's ECharts, pinned and checked against its published integrity (no CDN at run time).
 .PHONY: dashboard-assets

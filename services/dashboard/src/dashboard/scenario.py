@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from ztc_shared.contracts import intake, roadshow, screening, tracking
+from ztc_shared.contracts import intake, notify, roadshow, screening, tracking
 from ztc_shared.contracts.identifiers import credit_code_check_character
 from ztc_shared.contracts.intake import TransferMode
 from ztc_shared.contracts.taxonomy import IndustryField
@@ -266,3 +266,15 @@ class Scenario:
             days_overdue=days,
         )
         return [self._event("tracking", case_id, event)]
+
+    def notice(self, title: str, roles: tuple[str, ...] = ("company",)) -> Step:
+        event = notify.NoticePublished(
+            title=title,
+            body="各有关单位：\n请按通知要求做好相关工作。",
+            title_en="Notice",
+            body_en="Please see the notice.",
+            audience=notify.NoticeAudience(roles=list(roles), regions=[self.region]),
+            publisher="gd-dept",
+            publisher_role="province",
+        )
+        return [self._event("notify", f"notice-{uuid.uuid4().hex[:12]}", event)]

@@ -9,8 +9,9 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from dashboard.adapters.counters import MongoCounterStore
 from dashboard.adapters.readmodel import COUNTERS, READ_MODEL, collection_name
-from dashboard.domain.funnel import STAGES, empty_counters, funnel, scope_id
+from dashboard.domain.funnel import STAGES, empty_counters, funnel, list_id, scope_id
 from dashboard.domain.regions import PROVINCES, province_name
 from ztc_shared.contracts.taxonomy import FIELD_NAMES, IndustryField
 from ztc_shared.projections import MongoProjectionCatalog
@@ -69,6 +70,57 @@ def overview_of(document: dict[str, Any], region: str | None) -> dict[str, Any]:
     }
 
 
+def calendar_of(document: dict[str, Any], today: date, limit: int = 50) -> list[dict[str, Any]]:
+    """Roadshows from ``today`` on, soonest first."""
+    rows = [
+        r for r in document.get("calendar", {}).values() if r["event_date"] >= today.isoformat()
+    ]
+    rows.sort(key=lambda r: (r["event_date"], r["title"]))
+    return [
+        {
+            **r,
+            "province_zh": province_name(r["province"]),
+            "province_en": province_name(r["province"], "en"),
+            "fields": [
+                {
+                    "code": f,
+                    "zh": FIELD_LABELS.get(f, (f, f))[0],
+                    "en": FIELD_LABELS.get(f, (f, f))[1],
+                }
+                for f in r.get("fields", [])
+            ],
+        }
+        for r in rows[:limit]
+    ]
+
+
+def hosts_of(document: dict[str, Any], year: int | None = None) -> list[dict[str, Any]]:
+    """The hosts of each year (latest year first) and where their year-end summary stands."""
+    rows = [
+        {
+            "name": r["host_id"],
+            "kind": "",
+            "summary": "not_started",
+            "summary_overdue": False,
+            **r,
+        }
+        for r in document.get("hosts", {}).values()
+        if year is None or r["year"] == year
+    ]
+    rows.sort(key=lambda r: (-int(r["year"]), r["province"], r["name"]))
+    return rows
+
+
+def attention_of(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Tracking cases overdue or stalled, the longest overdue first."""
+    rows = [
+        {"overdue": False, "stalled": False, "days_overdue": 0, **r}
+        for r in document.get("attention", {}).values()
+    ]
+    rows.sort(key=lambda r: (-int(r["days_overdue"]), str(r["title"])))
+    return rows
+
+
 class DashboardQueries:
     def __init__(self, database: AsyncDatabase[dict[str, Any]], catalog: MongoProjectionCatalog):
         self._database = database
@@ -78,53 +130,61 @@ class DashboardQueries:
         generation = await self._catalog.active_cached(READ_MODEL)
         return self._database[collection_name(name, generation.number)]
 
+    async def scope(
+        self, region: str | None, today: date | None = None, year: int | None = None
+    ) -> dict[str, Any]:
+        """What the overview page shows of a scope (``region`` None: the nation), read by _id in
+        parallel: the counters, the calendar of this year and the next, the hosts of ``year``
+        (default: this year) and the cases needing attention."""
+        today = today or date.today()
+        store = MongoCounterStore(await self._collection(COUNTERS))
+        ids = [
+            scope_id(region),
+            list_id(region, "calendar", str(today.year)),
+            list_id(region, "calendar", str(today.year + 1)),
+            list_id(region, "hosts", str(year or today.year)),
+            list_id(region, "attention", "all"),
+        ]
+        found = await store.load(ids)
+        document = found.get(ids[0]) or empty_counters(ids[0])
+        document["calendar"] = {
+            **found.get(ids[1], {}).get("calendar", {}),
+            **found.get(ids[2], {}).get("calendar", {}),
+        }
+        document["hosts"] = found.get(ids[3], {}).get("hosts", {})
+        document["attention"] = found.get(ids[4], {}).get("attention", {})
+        return document
+
     async def overview(self, region: str | None) -> dict[str, Any]:
-        """``region`` None: the nation (every province the deployment hears from)."""
-        scope = scope_id(region)
-        counters = await self._collection(COUNTERS)
-        document = await counters.find_one({"_id": scope}, {"cells": 0, "_marks": 0})
-        if document is None:
-            document = empty_counters(scope)
+        store = MongoCounterStore(await self._collection(COUNTERS))
+        document = await store.get(scope_id(region)) or empty_counters(scope_id(region))
         return overview_of(document, region)
 
     async def upcoming_roadshows(
         self, region: str | None, today: date, limit: int = 50
     ) -> list[dict[str, Any]]:
-        roadshows = await self._collection("roadshows")
-        query: dict[str, Any] = {"event_date": {"$gte": today.isoformat()}}
-        if region is not None:
-            query["province"] = region
-        cursor = roadshows.find(query).sort("event_date", 1).limit(limit)
-        return [_public_roadshow(d) async for d in cursor]
+        return calendar_of(await self.scope(region, today), today, limit)
+
+    async def hosts(self, region: str | None, year: int | None = None) -> list[dict[str, Any]]:
+        return hosts_of(await self.scope(region, year=year), year)
+
+    async def attention_cases(self, region: str | None) -> list[dict[str, Any]]:
+        return attention_of(await self.scope(region))
 
     async def roadshow(self, roadshow_id: str) -> dict[str, Any] | None:
         roadshows = await self._collection("roadshows")
         document = await roadshows.find_one({"_id": roadshow_id})
         return _public_roadshow(document) if document and "title" in document else None
 
-    async def hosts(self, region: str | None, year: int | None = None) -> list[dict[str, Any]]:
-        hosts = await self._collection("hosts")
-        query: dict[str, Any] = {} if year is None else {"year": year}
-        rows = []
-        async for document in hosts.find(query).sort("year", -1):
-            for host in document.get("hosts", []):
-                if region is None or host["province"] == region:
-                    rows.append({"year": document["year"], **host})
-        return rows
+    async def public_notices(self, limit: int = 20) -> list[dict[str, Any]]:
+        notices = await self._collection("notices")
+        cursor = notices.find({"public": True}).sort("published_at", -1).limit(limit)
+        return [_public_notice(d) async for d in cursor]
 
-    async def attention_cases(self, region: str | None, limit: int = 200) -> list[dict[str, Any]]:
-        cases = await self._collection("cases")
-        query: dict[str, Any] = {"attention": True}
-        if region is not None:
-            query["province"] = region
-        rows = []
-        async for document in cases.find(query).limit(limit):
-            document["case_id"] = document.pop("_id")
-            document.pop("_versions", None)
-            document.pop("updated_at", None)
-            rows.append(document)
-        rows.sort(key=lambda c: (-int(c.get("days_overdue", 0)), str(c.get("title"))))
-        return rows
+    async def notice(self, notice_id: str) -> dict[str, Any] | None:
+        notices = await self._collection("notices")
+        document = await notices.find_one({"_id": notice_id, "public": True})
+        return _public_notice(document) if document else None
 
     async def search_achievements(
         self, text: str, field: str | None = None, limit: int = 20, offset: int = 0
@@ -144,6 +204,19 @@ class DashboardQueries:
         achievements = await self._collection("achievements")
         document = await achievements.find_one({"_id": achievement_id, "published": True})
         return _public_achievement(document) if document else None
+
+
+def _public_notice(document: dict[str, Any]) -> dict[str, Any]:
+    published = document.get("published_at")
+    return {
+        "id": document["_id"],
+        "title": document.get("title", ""),
+        "body": document.get("body", ""),
+        "title_en": document.get("title_en") or document.get("title", ""),
+        "body_en": document.get("body_en") or document.get("body", ""),
+        "province": document.get("province", ""),
+        "published_on": published.date().isoformat() if published else "",
+    }
 
 
 def _public_roadshow(document: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,12 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from dashboard.adapters.counters import CountedMessage, MongoCounterStore, count
-from dashboard.application.facts import facts_of, reference_updates, references_needed
+from dashboard.application.facts import (
+    entries_of,
+    facts_of,
+    reference_updates,
+    references_needed,
+)
 from dashboard.application.views import views
 from ztc_shared.events import EVENTS, DomainEvent, EventEnvelope
 from ztc_shared.events.codec import decode_event
@@ -117,8 +122,11 @@ class MongoReadModel:
             if first:
                 seen[envelope.stream_id] = envelope.stream_version
             facts = facts_of(envelope, payload, references) if first else []
+            entries = entries_of(envelope, payload) if first else []
             counted.append(
-                CountedMessage(message.topic, message.partition, message.offset, tuple(facts))
+                CountedMessage(
+                    message.topic, message.partition, message.offset, tuple(facts), tuple(entries)
+                )
             )
         outcome.counted_documents = await count(self.counters, counted)
         moved = {s: v for s, v in seen.items() if before.get(s) != v}

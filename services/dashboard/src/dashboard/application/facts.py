@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from dashboard.domain.funnel import UNKNOWN, Fact, Stage
+from dashboard.domain.funnel import UNKNOWN, Entry, Fact, Stage
 from dashboard.domain.regions import province_of
 from ztc_shared.contracts import intake, roadshow, screening, tracking
 from ztc_shared.events import EVENTS, DomainEvent, EventEnvelope
@@ -134,6 +134,110 @@ def facts_of(envelope: EventEnvelope, payload: DomainEvent, references: Referenc
             field, host = _case(references, envelope, payload.achievement_id)
             amount = Decimal(payload.annual_revenue_wan)
             return [fact(Stage.INDUSTRIALISED, field, host, amount_wan=amount)]
+    return []
+
+
+SUMMARY_STATES = {
+    "SummaryDrafted": "drafted",
+    "SummarySubmitted": "submitted",
+    "SummaryAccepted": "accepted",
+    "SummaryReturned": "returned",
+}
+CASE_PROGRESS = (
+    tracking.ProgressReported,
+    tracking.DealSigned,
+    tracking.ProjectLanded,
+    tracking.ProjectIndustrialised,
+    tracking.CaseTerminated,
+)
+
+
+def entries_of(envelope: EventEnvelope, payload: DomainEvent) -> list[Entry]:
+    """The rows this event sets in a scope's lists: the roadshow calendar, the year's hosts with
+    their summaries, and the tracking cases that need attention."""
+    match payload:
+        case roadshow.RoadshowPlanned():
+            province = province_of(payload.region)
+            planned: dict[str, Any] = {
+                "id": envelope.stream_id,
+                "title": payload.title,
+                "event_date": payload.event_date.isoformat(),
+                "host_id": payload.host_id,
+                "province": province,
+                "capacity": payload.capacity,
+                "fields": [f.value for f in payload.fields],
+            }
+            year = str(payload.event_date.year)
+            return [Entry("calendar", province, envelope.stream_id, planned, bucket=year)]
+        case roadshow.HostApplicationApproved() | roadshow.ProgrammeLaunched():
+            hosts = (
+                [(h, payload.province) for h in payload.confirmed_hosts]
+                if isinstance(payload, roadshow.HostApplicationApproved)
+                else [(h, h.province) for h in payload.hosts]
+            )
+            return [
+                Entry(
+                    "hosts",
+                    province_of(province),
+                    f"{payload.year}|{host.host_id}",
+                    {
+                        "year": payload.year,
+                        "host_id": host.host_id,
+                        "name": host.name,
+                        "kind": host.kind.value,
+                        "province": province_of(province),
+                    },
+                    merge=True,
+                    bucket=str(payload.year),
+                )
+                for host, province in hosts
+            ]
+        case (
+            tracking.SummaryDrafted()
+            | tracking.SummarySubmitted()
+            | tracking.SummaryAccepted()
+            | tracking.SummaryReturned()
+            | tracking.SummaryDue()
+        ):
+            province = province_of(payload.region)
+            row: dict[str, Any] = {
+                "year": payload.year,
+                "host_id": payload.host_id,
+                "province": province,
+            }
+            if isinstance(payload, tracking.SummaryDue):
+                row["summary_deadline"] = payload.deadline.isoformat()
+                if payload.overdue:
+                    row["summary_overdue"] = True
+            else:
+                row["summary"] = SUMMARY_STATES[envelope.event_type]
+            if isinstance(payload, tracking.SummarySubmitted):
+                row["summary_overdue"] = payload.late
+            if isinstance(payload, tracking.SummaryDrafted) and payload.host_name:
+                row["name"] = payload.host_name
+            key = f"{payload.year}|{payload.host_id}"
+            return [Entry("hosts", province, key, row, merge=True, bucket=str(payload.year))]
+        case tracking.FollowUpOverdue() | tracking.CaseStalled():
+            province = province_of(payload.region)
+            case_row: dict[str, Any] = {
+                "case_id": envelope.stream_id,
+                "achievement_id": payload.achievement_id,
+                "title": payload.title,
+                "host_id": payload.host_id,
+                "stage": payload.stage.value,
+                "province": province,
+            }
+            if isinstance(payload, tracking.FollowUpOverdue):
+                case_row.update(overdue=True, days_overdue=payload.days_overdue)
+                case_row["due_on"] = payload.due_on.isoformat()
+            else:
+                case_row.update(stalled=True)
+                case_row["last_progress_on"] = payload.last_progress_on.isoformat()
+            return [Entry("attention", province, envelope.stream_id, case_row, merge=True)]
+        case _ if isinstance(payload, CASE_PROGRESS):
+            # Progress clears the flags until the tracking service raises them again.
+            region = str(envelope.payload.get("region") or envelope.region)
+            return [Entry("attention", province_of(region), envelope.stream_id, None)]
     return []
 
 

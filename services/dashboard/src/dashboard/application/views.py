@@ -1,6 +1,8 @@
-"""The dashboard's document projections: roadshows (calendar and public agendas), published
-achievements (public fields only), the year's hosts with the state of their summaries, and the
-tracking cases that need attention. Pure: an event and a document in, the next document out; the
+"""The dashboard's document projections: roadshows (their public pages and agendas), published
+achievements (public fields only) and work notices. The calendar, the hosts and the cases that
+need attention are lists in each scope's document, beside the counters (see ``facts``).
+
+Pure: an event and a document in, the next document out; the
 kernel's projection runner guards versions and writes.
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard.domain.regions import province_of
-from ztc_shared.contracts import intake, roadshow, tracking
+from ztc_shared.contracts import intake, notify, roadshow
 from ztc_shared.contracts.intake import ALWAYS_PUBLIC, DETAIL_FIELDS
 from ztc_shared.contracts.taxonomy import FIELD_NAMES, IndustryField
 from ztc_shared.events import EVENTS, EventEnvelope
@@ -128,137 +130,27 @@ class PublicAchievementsProjector:
         return document
 
 
-def programme_document(year: int) -> str:
-    return f"programme:{year}"
-
-
-SUMMARY_STATES = {
-    "SummaryDrafted": "drafted",
-    "SummarySubmitted": "submitted",
-    "SummaryAccepted": "accepted",
-    "SummaryReturned": "returned",
-}
-
-
-class HostsProjector:
-    """The year's host list (名单) and, for each host, where its year-end summary stands."""
+class NoticesProjector:
+    """Work notices (工作通知); the portal shows those meant for the public and companies."""
 
     def document_id(self, event: EventEnvelope) -> str | None:
-        payload_year = event.payload.get("year")
-        if event.event_type in {"ProgrammeLaunched", "HostApplicationApproved"} or (
-            event.stream_type == tracking.YEAR_SUMMARY
-        ):
-            return programme_document(int(payload_year)) if payload_year else None
-        return None
+        return event.stream_id if event.stream_type == notify.NOTICE else None
 
     def apply(self, document: dict[str, Any] | None, event: EventEnvelope) -> dict[str, Any]:
         payload = EVENTS.payload(event)
-        document = document or {"year": int(event.payload["year"]), "hosts": []}
-        hosts: list[dict[str, Any]] = document["hosts"]
-
-        def host(host_id: str, province: str) -> dict[str, Any]:
-            for entry in hosts:
-                if entry["host_id"] == host_id:
-                    return entry
-            entry = {
-                "host_id": host_id,
-                "name": host_id,
-                "kind": "",
-                "province": province_of(province),
-                "summary": "not_started",
-                "summary_overdue": False,
-            }
-            hosts.append(entry)
-            return entry
-
-        if isinstance(payload, roadshow.HostApplicationApproved):
-            for confirmed in payload.confirmed_hosts:
-                entry = host(confirmed.host_id, payload.province)
-                entry.update(name=confirmed.name, kind=confirmed.kind.value)
-        elif isinstance(payload, roadshow.ProgrammeLaunched):
-            for launched in payload.hosts:
-                entry = host(launched.host_id, launched.province)
-                entry.update(name=launched.name, kind=launched.kind.value)
-        elif isinstance(payload, tracking.SummaryDue):
-            entry = host(payload.host_id, payload.region)
-            entry["summary_overdue"] = entry["summary_overdue"] or payload.overdue
-            entry["summary_deadline"] = payload.deadline.isoformat()
-        elif isinstance(
-            payload,
-            tracking.SummaryDrafted
-            | tracking.SummarySubmitted
-            | tracking.SummaryAccepted
-            | tracking.SummaryReturned,
-        ):
-            entry = host(payload.host_id, payload.region)
-            entry["summary"] = SUMMARY_STATES[event.event_type]
-            if isinstance(payload, tracking.SummaryDrafted):
-                entry["summary_deadline"] = payload.deadline.isoformat()
-                if payload.host_name:
-                    entry["name"] = payload.host_name
-            if isinstance(payload, tracking.SummarySubmitted):
-                entry["summary_overdue"] = payload.late
-        return document
-
-
-class CasesProjector:
-    """Tracking cases with the flags the dashboard shows: overdue follow-ups and stalled cases."""
-
-    def document_id(self, event: EventEnvelope) -> str | None:
-        return event.stream_id if event.stream_type == tracking.TRACKING_CASE else None
-
-    def apply(self, document: dict[str, Any] | None, event: EventEnvelope) -> dict[str, Any]:
-        payload = EVENTS.payload(event)
-        if isinstance(payload, tracking.TrackingCaseOpened):
-            document = {
-                "province": province_of(payload.region),
-                "achievement_id": payload.achievement_id,
-                "title": payload.title,
-                "institution": payload.institution,
-                "host_id": payload.host_id,
-                "year": payload.year,
-                "stage": payload.stage.value,
-                "next_follow_up": payload.next_follow_up.isoformat(),
-                "overdue": False,
-                "stalled": False,
-                "open": True,
-                "attention": False,
-            }
-        elif document is None:
-            raise ValueError(f"{event.event_type} of {event.stream_id}, which was never opened")
-        if isinstance(payload, tracking.FollowUpOverdue):
-            document["overdue"] = True
-            document["days_overdue"] = payload.days_overdue
-            document["due_on"] = payload.due_on.isoformat()
-        elif isinstance(payload, tracking.CaseStalled):
-            document["stalled"] = True
-            document["last_progress_on"] = payload.last_progress_on.isoformat()
-        elif isinstance(payload, tracking.CaseTerminated):
-            document["open"] = False
-            document["stage"] = tracking.CaseStage.TERMINATED.value
-        elif isinstance(
-            payload,
-            tracking.ProgressReported
-            | tracking.DealSigned
-            | tracking.ProjectLanded
-            | tracking.ProjectIndustrialised,
-        ):
-            # Progress clears both flags until the tracking service raises them again.
-            document["overdue"] = document["stalled"] = False
-            document["next_follow_up"] = payload.next_follow_up.isoformat()
-            if isinstance(payload, tracking.ProgressReported):
-                document["stage"] = payload.stage.value
-            elif isinstance(payload, tracking.DealSigned):
-                document["stage"] = tracking.CaseStage.SIGNED.value
-            elif isinstance(payload, tracking.ProjectLanded):
-                document["stage"] = tracking.CaseStage.LANDED.value
-            else:
-                document["stage"] = tracking.CaseStage.INDUSTRIALISED.value
-        document["attention"] = bool(
-            document["open"] and (document["overdue"] or document["stalled"])
-        )
-        document["updated_at"] = event.occurred_at
-        return document
+        if not isinstance(payload, notify.NoticePublished):
+            return document or {}
+        audience = payload.audience
+        return {
+            "title": payload.title,
+            "body": payload.body,
+            "title_en": payload.title_en,
+            "body_en": payload.body_en,
+            "province": province_of(event.region),
+            "published_at": event.occurred_at,
+            "public": audience.roadshow_id is None
+            and (not audience.roles or "company" in audience.roles),
+        }
 
 
 SERVICES = ("intake", "screening", "roadshow", "tracking", "notify")
@@ -273,8 +165,7 @@ def views(topics: tuple[str, ...]) -> dict[str, ProjectionDefinition]:
         "achievements": ProjectionDefinition(
             "achievements", topics, PublicAchievementsProjector, (("published", 1),)
         ),
-        "hosts": ProjectionDefinition("hosts", topics, HostsProjector),
-        "cases": ProjectionDefinition("cases", topics, CasesProjector, (("attention", 1),)),
+        "notices": ProjectionDefinition("notices", topics, NoticesProjector, (("public", 1),)),
     }
 
 

@@ -42,6 +42,20 @@ NATIONAL = "national"
 
 
 @dataclass(frozen=True)
+class Entry:
+    """A row of one of a scope's lists — ``calendar`` (roadshows by date), ``hosts`` (the year's
+    hosts and their summaries), ``attention`` (tracking cases overdue or stalled) — set, merged
+    into what is there, or removed (``values`` None)."""
+
+    list_name: str
+    region: str
+    key: str
+    values: dict[str, Any] | None
+    merge: bool = False
+    bucket: str = "all"  # lists are split by year, so that a page reads only what it shows
+
+
+@dataclass(frozen=True)
 class Fact:
     """One project's step through the funnel; ``count`` is -1 when a step is taken back (a
     candidate removed from a longlist)."""
@@ -60,8 +74,44 @@ def scope_id(region: str | None) -> str:
     return NATIONAL if region is None else f"province:{region}"
 
 
-def scopes_of(fact: Fact) -> tuple[str, str]:
-    return scope_id(fact.region), scope_id(None)
+LISTS = ("calendar", "hosts", "attention")
+CELLS = "cells"
+
+
+def list_id(region: str | None, list_name: str, bucket: str) -> str:
+    return f"{scope_id(region)}|{list_name}|{bucket}"
+
+
+def cells_id(region: str) -> str:
+    return f"{scope_id(region)}|{CELLS}"
+
+
+def targets(item: Fact | Entry) -> tuple[str, ...]:
+    """The documents an item changes: a fact, its province's and the nation's counters and the
+    province's fine cells; an entry, its list in the province's and the nation's documents."""
+    if isinstance(item, Fact):
+        return scope_id(item.region), scope_id(None), cells_id(item.region)
+    return (
+        list_id(item.region, item.list_name, item.bucket),
+        list_id(None, item.list_name, item.bucket),
+    )
+
+
+def empty_document(target: str) -> dict[str, Any]:
+    parts = target.split("|")
+    if len(parts) == 1:
+        return empty_counters(target)
+    return {"scope": parts[0], parts[1]: {}}
+
+
+def apply_item(document: dict[str, Any], target: str, item: Fact | Entry) -> None:
+    if isinstance(item, Entry):
+        apply_entry(document, item)
+    elif target.endswith(f"|{CELLS}"):
+        cell = f"{item.year}|{item.field}|{item.host or '-'}"
+        _add(document[CELLS].setdefault(cell, {}), item.stage.value, item.count, item.amount_wan)
+    else:
+        add_fact(document, item)
 
 
 def empty_counters(scope: str) -> dict[str, Any]:
@@ -72,7 +122,6 @@ def empty_counters(scope: str) -> dict[str, Any]:
         "by_year": {},
         "by_field": {},
         "by_host": {},
-        "cells": {},
     }
 
 
@@ -83,18 +132,25 @@ def _add(bucket: dict[str, Any], stage: str, count: int, amount: Decimal) -> Non
 
 
 def add_fact(document: dict[str, Any], fact: Fact) -> None:
-    """Add one fact to a scope's counters, in place: the totals, each dimension on its own, and
-    (in a province's document) the fine cells of year × field × host."""
+    """Add one fact to a scope's counters, in place: the totals and each dimension on its own."""
     stage, n, wan = fact.stage.value, fact.count, fact.amount_wan
     _add(document["stages"], stage, n, wan)
     _add(document["by_region"].setdefault(fact.region, {}), stage, n, wan)
     _add(document["by_year"].setdefault(str(fact.year), {}), stage, n, wan)
     _add(document["by_field"].setdefault(fact.field, {}), stage, n, wan)
-    if fact.host:
+    if fact.host and document["scope"] != NATIONAL:
+        # Hosts are a province's business; the nation's document stays small.
         _add(document["by_host"].setdefault(fact.host, {}), stage, n, wan)
-    if document["scope"] != NATIONAL:
-        cell = f"{fact.year}|{fact.field}|{fact.host or '-'}"
-        _add(document["cells"].setdefault(cell, {}), stage, n, wan)
+
+
+def apply_entry(document: dict[str, Any], entry: Entry) -> None:
+    rows: dict[str, Any] = document.setdefault(entry.list_name, {})
+    if entry.values is None:
+        rows.pop(entry.key, None)
+    elif entry.merge and entry.key in rows:
+        rows[entry.key].update(entry.values)
+    else:
+        rows[entry.key] = dict(entry.values)
 
 
 def funnel(stages: dict[str, Any]) -> list[dict[str, Any]]:

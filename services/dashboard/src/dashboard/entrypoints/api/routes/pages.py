@@ -10,7 +10,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from dashboard.adapters.queries import FIELD_LABELS
+from dashboard.adapters.queries import (
+    FIELD_LABELS,
+    attention_of,
+    calendar_of,
+    hosts_of,
+    overview_of,
+)
 from dashboard.application.tables import (
     CASE_STAGE_NAMES,
     SUMMARY_NAMES,
@@ -55,7 +61,18 @@ def render(request: Request, name: str, lang: str, status: int = 200, **context:
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, queries: QueriesDep, lang: Language) -> Response:
     roadshows = await queries.upcoming_roadshows(None, date.today(), limit=20)
-    return render(request, "home.html", lang, roadshows=roadshows, fields=FIELD_LABELS)
+    notices = await queries.public_notices()
+    return render(
+        request, "home.html", lang, roadshows=roadshows, notices=notices, fields=FIELD_LABELS
+    )
+
+
+@router.get("/notices/{notice_id}", response_class=HTMLResponse)
+async def notice(request: Request, notice_id: str, queries: QueriesDep, lang: Language) -> Response:
+    found = await queries.notice(notice_id)
+    if found is None:
+        return render(request, "not_found.html", lang, status=404)
+    return render(request, "notice.html", lang, item=found)
 
 
 @router.get("/achievements", response_class=HTMLResponse)
@@ -143,10 +160,11 @@ async def dashboard(
             status=403,
             message=error.message_zh if lang == "zh" else error.message_en,
         )
-    data = await queries.overview(scope.region)
-    hosts = await queries.hosts(scope.region)
-    cases = await queries.attention_cases(scope.region)
-    roadshows = await queries.upcoming_roadshows(scope.region, date.today(), limit=30)
+    document = await queries.scope(scope.region)  # one read for the whole page
+    data = overview_of(document, scope.region)
+    hosts = hosts_of(document)
+    cases = attention_of(document)[:50]  # the longest overdue; all of them in the export
+    roadshows = calendar_of(document, date.today(), limit=30)
     region_query = f"?region={scope.region}&lang={lang}" if scope.region else f"?lang={lang}"
     return render(
         request,

@@ -57,6 +57,11 @@ async def roadshow(roadshow_id: str, queries: QueriesDep) -> dict[str, Any]:
     return found
 
 
+@router.get("/notices", summary="工作通知 Work notices for the public and companies")
+async def notices(queries: QueriesDep) -> list[dict[str, Any]]:
+    return await queries.public_notices()
+
+
 @router.get(
     "/credit-codes/{code}",
     summary="校验统一社会信用代码 Check a unified social credit code (GB 32100)",
