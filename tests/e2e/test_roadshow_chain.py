@@ -118,6 +118,30 @@ async def _post(
     return answer
 
 
+async def _first(
+    service_env: dict[str, str], topic: str, stream_id: str, event_type: str
+) -> dict[str, Any]:
+    """The first ``event_type`` of ``stream_id`` on the run's ``topic``."""
+    consumer = AIOKafkaConsumer(
+        f"{service_env['ZTC_TOPIC_PREFIX']}{topic}",
+        bootstrap_servers=service_env["KAFKA_BOOTSTRAP_SERVERS"],
+        group_id=f"reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                batch = await consumer.getmany(timeout_ms=1000)
+                for records in batch.values():
+                    for record in records:
+                        event: dict[str, Any] = json.loads(record.value)
+                        if event["stream_id"] == stream_id and event["event_type"] == event_type:
+                            return event
+    finally:
+        await consumer.stop()
+
+
 async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
     running_slice: Slice, roadshow_processes: str, service_env: dict[str, str]
 ) -> None:
@@ -248,12 +272,14 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
                 agency,
                 {"achievement_id": achievement_id, "reason": "契合专场主题"},
             )
-        await _post(
-            screening,
-            f"{round_url}/publish",
-            host,
-            {"company_ids": [company_id(n) for n in (1, 2, 3)]},
-        )
+        # pushed to the companies whose registration roadshow approved, as screening heard of them
+        async with asyncio.timeout(30):
+            while True:
+                pushed = await screening.post(f"{round_url}/publish", headers=host, json={})
+                if pushed.status_code == 200:
+                    break
+                assert pushed.json()["error"] == "no_companies", pushed.text
+                await asyncio.sleep(0.3)
         selected, left = ids[:10], ids[10:]
         await _post(screening, f"{round_url}/shortlist", host, {"selected": selected})
 
@@ -403,6 +429,9 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
                             seen[event["event_type"]] = event
     finally:
         await consumer.stop()
+    published = await _first(
+        service_env, "ztc.screening.events", f"round-{rid}", "LonglistPublished"
+    )
     concluded = seen["RoadshowConcluded"]["payload"]
     pitches = {p["achievement_id"]: p for p in concluded["pitches"]}
     assert list(pitches) == selected
@@ -412,6 +441,7 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
     assert concluded["online_channel"] == left
     assert concluded["attendees"] == 3
     assert seen["ShortlistReceived"]["payload"]["round_id"] == f"round-{rid}"
+    assert sorted(published["payload"]["company_ids"]) == [company_id(n) for n in (1, 2, 3)]
     accepted = seen["OnlineMeetingAccepted"]
     assert accepted["payload"]["company_id"] == company_id(1)
     assert accepted["payload"]["accepted_by"] == HOLDER

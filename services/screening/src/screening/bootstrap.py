@@ -8,9 +8,11 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from screening.adapters.library_queries import LibraryQueries
+from screening.adapters.registrants import MongoRegistrants
 from screening.application.handlers import HANDLERS, CandidateSource, NoLibrary, Ports
 from screening.application.library import PROJECTIONS
 from screening.application.reactions import ROADSHOWS, OpenRoundsForRoadshows
+from screening.application.registrants import InMemoryRegistrants, Registrants
 from screening.config import ScreeningSettings
 from ztc_shared.application import CommandContext, CommandResult
 from ztc_shared.clock import Clock, SystemClock
@@ -46,9 +48,15 @@ def bootstrap(
     store: EventStore,
     library: CandidateSource | None = None,
     clock: Clock | None = None,
+    registrants: Registrants | None = None,
 ) -> Screening:
     assert service_topic("screening") == screening_contracts.TOPIC
-    ports = Ports(store=store, clock=clock or SystemClock(), library=library or NoLibrary())
+    ports = Ports(
+        store=store,
+        clock=clock or SystemClock(),
+        library=library or NoLibrary(),
+        registrants=registrants or InMemoryRegistrants(),
+    )
     return Screening(settings=settings, ports=ports)
 
 
@@ -62,7 +70,10 @@ def reaction_definitions(settings: ScreeningSettings) -> dict[str, ReactionDefin
     async def build(database: AsyncDatabase[dict[str, Any]]) -> Reactor:
         store = MongoEventStore(database)
         await store.ensure_indexes()
-        return OpenRoundsForRoadshows(bootstrap(settings, store=store).ports)
+        registrants = MongoRegistrants(database)
+        return OpenRoundsForRoadshows(
+            bootstrap(settings, store=store, registrants=registrants).ports
+        )
 
     return {
         ROADSHOWS: ReactionDefinition(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from screening.application.registrants import InMemoryRegistrants, Registrants
 from screening.domain.access import Actor
 from screening.domain.commands import (
     FinalizeShortlist,
@@ -27,6 +28,7 @@ from ztc_shared.application import CommandContext, CommandResult, execute
 from ztc_shared.clock import Clock
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.domain import DomainError
+from ztc_shared.events import EVENTS
 from ztc_shared.eventstore import EventStore
 
 
@@ -48,6 +50,7 @@ class Ports:
     store: EventStore
     clock: Clock
     library: CandidateSource
+    registrants: Registrants = field(default_factory=InMemoryRegistrants)
 
 
 def _reply(round_: ScreeningRound, version: int) -> dict[str, Any]:
@@ -112,6 +115,18 @@ async def longlist_candidate(
     )
 
 
+async def _to_registrants(
+    ports: Ports, command: PublishLonglist, stream_id: str
+) -> PublishLonglist:
+    """The push without named companies goes to the roadshow's approved registrants."""
+    loaded = await ports.store.load(stream_id, fresh=True)
+    round_ = ScreeningRound.rehydrate(stream_id, [EVENTS.payload(e) for e in loaded.events])
+    if round_.opened is None:
+        return command  # the round refuses it
+    companies = await ports.registrants.confirmed(round_.opened.roadshow_ref)
+    return command.model_copy(update={"company_ids": companies})
+
+
 ROUND_METHODS: dict[type, str] = {
     RemoveCandidate: "remove_candidate",
     PublishLonglist: "publish",
@@ -128,6 +143,8 @@ async def _on_round(
         raise ValueError(f"{type(command).__name__} needs the round's id")
     actor = Actor.of(context)
     method = ROUND_METHODS[type(command)]
+    if isinstance(command, PublishLonglist) and not command.company_ids:
+        command = await _to_registrants(ports, command, stream_id)
     return await execute(
         ports.store,
         ScreeningRound,

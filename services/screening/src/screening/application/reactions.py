@@ -3,11 +3,14 @@
 ``roadshows``: a planned roadshow opens its screening round (启动项目筛选), with the roadshow's theme
 fields, industry needs and region and the guideline's sizes, on behalf of its host. The round's id
 is ``round-{roadshow id}``, so each roadshow has that one round however often its plan is delivered.
+Registrations approved, waitlisted, declined and cancelled keep each roadshow's registrants, to whom
+a round pushes its longlist when the host names no companies.
 """
 
 from __future__ import annotations
 
 from screening.application.handlers import Ports, open_round
+from screening.application.registrants import CONFIRMED
 from screening.domain.commands import OpenScreeningRound
 from ztc_shared.auth import Role
 from ztc_shared.contracts import roadshow as roadshow_contracts
@@ -29,8 +32,24 @@ class OpenRoundsForRoadshows:
         self._ports = ports
 
     async def react(self, event: EventEnvelope) -> None:
-        if event.event_type != roadshow_contracts.RoadshowPlanned.event_type:
-            return
+        payload = event.payload
+        registrants = self._ports.registrants
+        match event.event_type:
+            case roadshow_contracts.RoadshowPlanned.event_type:
+                await self._open(event)
+            case roadshow_contracts.RegistrationApproved.event_type:
+                seat = "waitlisted" if payload.get("waitlisted") else CONFIRMED
+                await registrants.record(event.stream_id, payload["company_id"], seat)
+            case roadshow_contracts.RegistrationDeclined.event_type:
+                await registrants.record(event.stream_id, payload["company_id"], "declined")
+            case roadshow_contracts.RegistrationCancelled.event_type:
+                await registrants.record(event.stream_id, payload["company_id"], "cancelled")
+                if payload.get("promoted"):
+                    await registrants.record(event.stream_id, payload["promoted"], CONFIRMED)
+            case _:
+                return
+
+    async def _open(self, event: EventEnvelope) -> None:
         planned = roadshow_contracts.RoadshowPlanned.model_validate(event.payload)
         command = OpenScreeningRound(
             roadshow_ref=event.stream_id,

@@ -90,12 +90,13 @@ class RemoveCandidate(_Command):
 class PublishLonglist(_Command):
     """Push the longlist to the round's registered local companies (推送企业).
 
-    Roadshow's company registration (企业报名) is not built yet, so the host names the registered
-    companies here; once it is, they will come from its ``RegistrationApproved`` events.
+    Without ``company_ids`` it goes to the companies whose registration for the round's roadshow was
+    approved (roadshow's ``RegistrationApproved`` events, as screening has seen them so far); the
+    host may name others or some of them instead.
     """
 
     company_ids: list[CompanyId] = Field(
-        min_length=1, max_length=2000, description="报名企业的统一社会信用代码 Companies"
+        default_factory=list, max_length=2000, description="报名企业的统一社会信用代码 Companies"
     )
 
 

@@ -151,6 +151,13 @@ class ScreeningRound(Aggregate):
     def publish(self, command: PublishLonglist, actor: Actor) -> None:
         self._require_organiser(actor)
         self._require_not_finalized()
+        if not command.company_ids:
+            raise DomainError(
+                "no_companies",
+                "没有可推送的企业：该路演尚无审核通过的报名企业，也未指定企业",
+                "No companies to push to: no registration for the roadshow is approved yet, "
+                "and none is named",
+            )
         if len(set(command.company_ids)) != len(command.company_ids):
             raise DomainError(
                 "duplicate_company", "企业名单中有重复的企业", "A company is named twice"

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from screening.adapters.recommendations import Recommender
+from screening.adapters.registrants import MongoRegistrants
 from screening.bootstrap import bootstrap, library_queries, projection_definitions
 from screening.config import ScreeningSettings
 from screening.entrypoints.api.routes import library, rounds
@@ -44,7 +45,12 @@ def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
             app.state.recommender = Recommender(app.state.library)
             store = MongoEventStore(resources.database)
             await store.ensure_indexes()
-            app.state.screening = bootstrap(settings, store=store, library=app.state.library)
+            app.state.screening = bootstrap(
+                settings,
+                store=store,
+                library=app.state.library,
+                registrants=MongoRegistrants(resources.database),
+            )
             app.state.stream_history = MongoStreamHistory(resources.database)
             report_relay_backlog(app, settings.service, store)
             catalog = MongoProjectionCatalog(
