@@ -44,7 +44,6 @@ def notify_env(env: dict[str, str], smtp_port: int, **extra: str) -> dict[str, s
     return {
         **env,
         "NOTIFY_SMTP_PORT": str(smtp_port),
-        "NOTIFY_DELIVERY_LEASE_SECONDS": "2",
         "NOTIFY_FIRST_RETRY_SECONDS": "0.5",
         **extra,
     }

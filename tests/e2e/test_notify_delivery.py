@@ -188,6 +188,10 @@ def test_a_worker_killed_between_sending_and_recording_resends_under_the_same_re
         prefixed_env(service_env, f"k{uuid.uuid4().hex[:8]}"),
         smtp_port,
         NOTIFY_DISPATCHERS="1",
+        # Short, so that the survivor soon takes the dead worker's lease over; still longer than
+        # a send may take.
+        NOTIFY_DELIVERY_LEASE_SECONDS="8",
+        NOTIFY_SEND_TIMEOUT="4",
     )
     api = start_api(env, log_dir, "notify-api-kill")
     processes: list[ServiceProcess] = [api]

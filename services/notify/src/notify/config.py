@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ztc_shared.settings import ServiceSettings
 
@@ -57,3 +57,10 @@ class NotifySettings(ServiceSettings):
     webhook_rate: float = Field(default=50.0, gt=0, validation_alias="NOTIFY_WEBHOOK_RATE")
     wecom_rate: float = Field(default=0.33, gt=0, validation_alias="NOTIFY_WECOM_RATE")
     sms_rate: float = Field(default=5.0, gt=0, validation_alias="NOTIFY_SMS_RATE")
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> NotifySettings:
+        # A send that outlives its lease may be repeated by another dispatcher (ADR 10).
+        if self.delivery_lease_seconds <= self.send_timeout_seconds:
+            raise ValueError("NOTIFY_DELIVERY_LEASE_SECONDS must exceed NOTIFY_SEND_TIMEOUT")
+        return self

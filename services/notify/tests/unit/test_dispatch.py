@@ -3,10 +3,14 @@ dead-letter list on a permanent one; rate limits hold channels back."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
 
 from notify.adapters.memory import InMemoryDirectory, InMemoryLedger
 from notify.application.dispatch import Dispatcher, TokenBucket
+from notify.config import NotifySettings
 from notify.domain.deliveries import Delivery, RetryPolicy, SendFailed, Status
 from notify.domain.recipients import Channel, Contact
 from notify.testing.contracts import T0, delivery, directory_contract, ledger_contract
@@ -167,3 +171,34 @@ async def test_a_dispatcher_that_lost_its_lease_does_not_record_over_the_new_own
     assert not await ledger.delivered(slow.key, "slow", clock.now())
     stored = await ledger.get(slow.key)
     assert stored is not None and stored.lease_owner == "worker-1" and stored.attempts == 2
+
+
+class StallingClock:
+    """Time jumps past the lease between the claim and the send (a stalled process)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def now(self) -> datetime:
+        self.calls += 1
+        return T0 if self.calls == 1 else T0 + timedelta(seconds=31)
+
+
+async def test_a_claim_that_outlived_its_lease_is_not_sent() -> None:
+    ledger, mail = InMemoryLedger(), ScriptedChannel()
+    await ledger.add([delivery()])
+    send = Dispatcher(
+        ledger,
+        {Channel.EMAIL: mail},
+        owner="worker-1",
+        clock=StallingClock(),
+        lease=timedelta(seconds=30),
+        policy=RetryPolicy(),
+    )
+    assert await send.dispatch_one() is None
+    assert mail.sent == []
+
+
+def test_a_lease_must_outlast_a_send() -> None:
+    with pytest.raises(ValidationError, match="must exceed"):
+        NotifySettings(NOTIFY_DELIVERY_LEASE_SECONDS=5, NOTIFY_SEND_TIMEOUT=10)

@@ -13,7 +13,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from notify.application.metrics import LEDGER_DELIVERIES
 from notify.domain.deliveries import Delivery, Status
@@ -22,6 +22,7 @@ from notify.domain.recipients import DEFAULT_CHANNELS, Channel, Contact, Locale,
 CONTACTS = "contacts"
 DELIVERIES = "deliveries"
 DELIVERY_LEASES = "delivery_leases"
+DUPLICATE_KEY = 11000
 INBOX = "inbox"
 
 CONTACT_FIELDS = (
@@ -164,14 +165,19 @@ class MongoLedger:
         await self.collection.create_index([("recipient", ASCENDING)])
 
     async def add(self, deliveries: Sequence[Delivery]) -> int:
-        added = 0
-        for delivery in deliveries:
-            try:
-                await self.collection.insert_one(delivery_to_document(delivery))
-                added += 1
-            except DuplicateKeyError:
-                pass  # planned before: this is a redelivered or replayed event
-        return added
+        if not deliveries:
+            return 0
+        documents = [delivery_to_document(d) for d in deliveries]
+        try:
+            # One command for a whole audience; keys planned before are refused one by one.
+            result = await self.collection.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            failed = error.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in failed):
+                raise
+            # planned before: a redelivered or replayed event
+            return len(documents) - len(failed)
+        return len(result.inserted_ids)
 
     async def claim(
         self, owner: str, channels: Sequence[Channel], now: datetime, lease_until: datetime

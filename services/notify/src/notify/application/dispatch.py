@@ -96,6 +96,11 @@ class Dispatcher:
             return None
         if delivery.channel in self._limits:
             self._limits[delivery.channel].take()
+        if delivery.next_attempt_at is not None and self._clock.now() >= delivery.next_attempt_at:
+            # The claim itself outlived the lease (a stalled process): another dispatcher may
+            # hold it now, so do not send; the delivery is due again for whoever claims next.
+            log.warning("notify.lease_expired_before_send", key=delivery.key)
+            return None
         failpoints.hit(f"notify.after_claim.{delivery.channel.value}")
         started = time.perf_counter()
         try:
@@ -123,7 +128,9 @@ class Dispatcher:
     async def _failed(self, delivery: Delivery, reason: str, permanent: bool) -> Outcome:
         now = self._clock.now()
         retry_at = None if permanent else self._policy.next_attempt(delivery.attempts, now)
-        await self._ledger.failed(delivery.key, self._owner, reason[:2000], retry_at, now)
+        recorded = await self._ledger.failed(
+            delivery.key, self._owner, reason[:2000], retry_at, now
+        )
         outcome = "dead" if retry_at is None else "retry"
         metrics.SEND_OUTCOMES.labels(delivery.channel.value, outcome).inc()
         log.warning(
@@ -133,6 +140,7 @@ class Dispatcher:
             attempt=delivery.attempts,
             reason=reason,
             dead=retry_at is None,
+            recorded=recorded,
         )
         return Outcome(delivery, delivered=False, error=reason)
 
