@@ -178,3 +178,72 @@ async def test_a_rounds_longlist_before_a_change_is_answered_as_it_was(
         assert history.status_code == 200, history.text
         types = [i["event_type"] for i in history.json()["items"]]
         assert types == ["ScreeningRoundOpened", *["CandidateLonglisted"] * 3, "CandidateRemoved"]
+
+
+async def test_a_library_entry_rebuilt_from_the_topic_is_what_the_projection_answered(
+    running_slice: Slice,
+) -> None:
+    """Screening's library is a projection of intake's topic, applied by its worker: its live
+    answers are noted as an achievement goes through evaluation, then rebuilt from the topic."""
+    holder = bearer(Role.HOLDER, "as-of-holder3")
+    province = bearer(Role.PROVINCE, "gd-as-of")
+    agency = bearer(Role.SUPPORT_ORG, "agency-as-of")
+    experts = {e["evaluator_id"]: bearer(Role.EXPERT, e["evaluator_id"]) for e in EVALUATORS}
+    answers: list[Any] = []
+    async with (
+        httpx.AsyncClient(base_url=running_slice.intake, timeout=15) as intake,
+        httpx.AsyncClient(base_url=running_slice.screening, timeout=15) as screening,
+    ):
+        drafted = await intake.post("/achievements", json=draft_body(), headers=holder)
+        assert drafted.status_code == 201, drafted.text
+        achievement_id = drafted.json()["id"]
+        url = f"/achievements/{achievement_id}"
+        before = datetime.now(UTC)
+        await asyncio.sleep(0.005)
+        steps: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+            ("/submit", {}, holder),
+            ("/evaluators", {"evaluators": list(EVALUATORS)}, province),
+        ]
+        for evaluator_id, headers in experts.items():
+            scores = {
+                "advancement": 4,
+                "maturity": 3,
+                "industrial_prospects": 4,
+                "intellectual_property": 4,
+                "team_willingness": 5,
+            }
+            steps.append(
+                (
+                    "/evaluations",
+                    {
+                        "scores": scores,
+                        "comment": f"{evaluator_id}：路线清晰",
+                        "recommendation": "admit",
+                    },
+                    headers,
+                )
+            )
+        steps += [("/admit", {"note": "同意入库"}, province), ("/publish", {}, province)]
+        for path, body, headers in steps:
+            done = await intake.post(f"{url}{path}", json=body, headers=headers)
+            assert done.status_code == 200, done.text
+            live = await screening.get(
+                f"/library/{achievement_id}",
+                params={"min_version": done.json()["stream_version"], "wait_ms": 10_000},
+                headers=agency,
+            )
+            assert live.status_code == 200, live.text
+            answers.append((datetime.now(UTC), live.json()))
+            await asyncio.sleep(0.005)
+
+        assert [a["status"] for _, a in answers][-2:] == ["admitted", "published"]
+        for moment, live in answers:
+            again = await screening.get(
+                f"/library/{achievement_id}", params={"as_of": moment.isoformat()}, headers=agency
+            )
+            assert again.status_code == 200, again.text
+            assert again.json() == live
+        drafts_only = await screening.get(
+            f"/library/{achievement_id}", params={"as_of": before.isoformat()}, headers=agency
+        )
+        assert drafts_only.status_code == 404  # a draft is not in the library

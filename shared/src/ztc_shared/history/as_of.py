@@ -153,5 +153,18 @@ def _apply_one(
     versions[event.stream_id] = event.stream_version
     new[VERSIONS] = versions
     new["_id"] = document_id
-    documents[document_id] = new
+    documents[document_id] = as_stored(new)
     return documents
+
+
+def as_stored(value: Any) -> Any:
+    """``value`` as the projection store gives it back: MongoDB keeps datetimes to the
+    millisecond, so a document rebuilt in memory is truncated the same way, after every event, as
+    the live projection's is between batches."""
+    if isinstance(value, datetime):
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    if isinstance(value, dict):
+        return {key: as_stored(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_stored(item) for item in value]
+    return value

@@ -14,10 +14,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
 
 from ztc_shared.events.codec import decode_event
 from ztc_shared.events.envelope import EventEnvelope
 from ztc_shared.events.registry import EVENTS, EventRegistry
+
+# The producers' (the relays') partitioner: murmur2 of the key, as Kafka's Java client does.
+_PARTITIONER = DefaultPartitioner()
 
 
 async def replay_until(
@@ -27,19 +31,22 @@ async def replay_until(
     *,
     registry: EventRegistry = EVENTS,
     batch: int = 2_000,
+    key: str | None = None,
 ) -> list[EventEnvelope]:
     """The events on ``topics`` that occurred at or before ``until``, each topic partition in its
-    order (so every stream stays in order)."""
+    order (so every stream stays in order). With ``key`` (a stream id), only that stream's: only the
+    partition the producers' default partitioner puts the key in is read."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
         # A consumer knows the partitions of the topics it follows only; ask for all of them.
         await consumer._client.force_metadata_update()
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topics
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions: list[TopicPartition] = []
+        for topic in topics:
+            known = sorted(consumer.partitions_for_topic(topic) or ())
+            if key is not None and known:
+                known = [_PARTITIONER(key.encode(), known, known)]
+            partitions.extend(TopicPartition(topic, partition) for partition in known)
         if not partitions:
             return []
         consumer.assign(partitions)
@@ -52,6 +59,8 @@ async def replay_until(
             for partition, records in batches.items():
                 for record in records:
                     if record.offset >= ends[partition]:
+                        continue
+                    if key is not None and record.key != key.encode():
                         continue
                     try:
                         envelope = decode_event(record.value or b"", registry)

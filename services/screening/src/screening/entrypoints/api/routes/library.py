@@ -10,9 +10,12 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from screening.adapters.library_queries import VISIBLE
+from screening.application.library import library_definition
 from screening.entrypoints.api.deps import LibraryDep, LibraryReader
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.domain import NotFound
+from ztc_shared.history import AsOf, fold, replay_until
 from ztc_shared.web.errors import error_body
 
 router = APIRouter(prefix="/library", tags=["library 项目库"])
@@ -77,11 +80,25 @@ async def read_entry(
     library: LibraryDep,
     request: Request,
     response: Response,
+    as_of: AsOf,
     min_version: Annotated[
         int | None, Query(ge=1, description="等待投影达到的版本 Wait until this version is applied")
     ] = None,
     wait_ms: Annotated[int, Query(ge=0, le=10_000)] = 2_000,
 ) -> Any:
+    if as_of is not None:
+        # Rebuilt from intake's topic with the projection's own rules (ADR 14); reads the
+        # achievement's partition from the start, so it is for audit, not for every page.
+        settings = request.app.state.settings
+        definition = library_definition(settings.topic_prefix)
+        events = await replay_until(
+            settings.kafka_bootstrap_servers, definition.topics, as_of, key=achievement_id
+        )
+        then = fold(definition.projector(), events).get(achievement_id)
+        if then is None or then.get("status") not in VISIBLE:
+            raise NotFound("library entry", achievement_id)
+        response.headers["X-Stream-Version"] = str(then["stream_version"])
+        return LibraryEntryPublic.model_validate(then)
     if min_version is None:
         document = await library.get(achievement_id)
         if document is None:
