@@ -2,7 +2,8 @@
 change.
 
 A stream is read by following commit ``_id``s (``<stream_id>@<first version>``) from version 1, the
-one lookup FerretDB answers without a scan, as the event store itself does. The commits read are
+one lookup FerretDB answers without a scan, as the event store itself does; a long stream's first
+read keeps up to 64 lookups in flight (guessing one event per commit, the usual case). The commits read are
 kept (``cache_size`` streams, least recently used out first): the next request for the stream asks
 only for commits after the last one known — one round trip when nothing is new — and a request for
 a time before the newest known commit's ``recorded_at`` needs no round trip at all.
@@ -21,6 +22,9 @@ from ztc_shared.events.codec import envelope_from_document
 from ztc_shared.events.registry import EVENTS, EventRegistry
 from ztc_shared.eventstore.mongo import COMMITS, commit_id
 from ztc_shared.history.ports import RecordedCommit
+
+# Lookups in flight at once while reading a long stream the first time.
+MAX_WINDOW = 64
 
 
 def _utc(moment: datetime) -> datetime:
@@ -63,13 +67,21 @@ class MongoStreamHistory:
     async def _extend(self, stream_id: str, known: list[RecordedCommit]) -> list[RecordedCommit]:
         version = known[-1].last_version if known else 0
         extended = list(known)
+        window = 1  # one lookup when nothing is new; then wider, with lookups in flight together
         while True:
-            document = await self._commits.find_one({"_id": commit_id(stream_id, version + 1)})
-            if document is None:
-                break
-            commit = self._recorded(document)
-            extended.append(commit)
-            version = commit.last_version
+            asked = range(version + 1, version + 1 + window)
+            documents = await asyncio.gather(
+                *(self._commits.find_one({"_id": commit_id(stream_id, v)}) for v in asked)
+            )
+            # A commit of several events leaves the ids of its later versions unused.
+            found = {d["first_version"]: d for d in documents if d is not None}
+            while (document := found.get(version + 1)) is not None:
+                commit = self._recorded(document)
+                extended.append(commit)
+                version = commit.last_version
+            if version + 1 in asked:
+                break  # the next commit's id was asked for and is not there: the end
+            window = min(window * 4, MAX_WINDOW)
         if extended:
             self._cache[stream_id] = extended
             self._cache.move_to_end(stream_id)

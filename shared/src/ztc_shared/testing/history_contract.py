@@ -99,3 +99,17 @@ class StreamHistoryContract:
             if c.stream_id in (a, b)
         ]
         assert found == [(a, 1), (b, 1), (a, 2)]
+
+    async def test_a_long_stream_with_commits_of_several_events_reads_whole(
+        self, history_pair: tuple[EventStore, StreamHistory]
+    ) -> None:
+        store, history = history_pair
+        stream = f"hl-{uuid.uuid4().hex[:8]}"
+        version, second = 0, 0
+        while version < 200:
+            size = 3 if version % 7 == 0 else 1  # now and then a command of three events
+            await commit(store, stream, version + 1, size, second)
+            version, second = version + size, second + 1
+        commits = await history.commits(stream)
+        assert [e.stream_version for c in commits for e in c.events] == list(range(1, version + 1))
+        assert commits[-1].recorded_at == T0 + timedelta(seconds=second - 1)
