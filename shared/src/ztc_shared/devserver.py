@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib
 import json
 import logging
 import os
@@ -771,6 +772,7 @@ class DevServer:
         )
         loaded = self._load_catalogue(intake) if self.settings.demo_catalogue else None
         roadshow = self._load_roadshows(loaded) if loaded is not None else None
+        self._load_tracking()
         return DemoReport(
             created=created,
             already_there=already,
@@ -779,6 +781,23 @@ class DevServer:
             seconds_to_library=time.monotonic() - library_started,
             catalogue=loaded,
             roadshow=roadshow,
+        )
+
+    def _load_tracking(self) -> None:
+        """Tracking's own demo cases at every rung of the ladder and the demo host's draft summary
+        (``tracking.demo``; the roadshow demo's conclusion opens further cases by itself)."""
+        if "tracking" not in APIS:
+            return
+        demo = importlib.import_module("tracking.demo")
+        host = mint_token(
+            self.settings, subject=demo.DEMO_HOST, role=Role.HOST, region=self.settings.region
+        )
+        tokens = {"host": host, "province": self.tokens["province"]}
+        report = asyncio.run(demo.load_demo(self.api_url("tracking"), tokens))
+        if report.failures:
+            raise DevserverError(f"tracking demo: {report.failures[0]}")
+        _say(
+            f"  跟踪演示数据 tracking: {len(report.cases)} 个跟踪案例 cases, {report.steps} 条记录 steps"
         )
 
     def _load_roadshows(self, loaded: LoadReport) -> RoadshowDemoReport | None:

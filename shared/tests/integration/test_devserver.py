@@ -213,6 +213,8 @@ def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
     assert public == published
     assert "/public/achievements" in output.text
 
+    assert "跟踪演示数据 tracking: 4 个跟踪案例" in output.text
+
     # the roadshow demo: the year's two roadshows in the calendar, the June one concluded
     roadshow = f"http://127.0.0.1:{devserver_env['ROADSHOW_PORT']}"
     assert f"{roadshow}/roadshows?year=2026" in output.text

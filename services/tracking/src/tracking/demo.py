@@ -23,7 +23,7 @@ import httpx
 from ztc_shared.contracts.identifiers import credit_code_check_character
 from ztc_shared.contracts.tracking import intent_case_id, pitch_case_id
 
-DEMO_HOST = "demo-host-001"
+DEMO_HOST = "demo-host-sz"  # the host of roadshow's demo (ztc_shared.demo_roadshow)
 DEMO_ROADSHOW = "roadshow-demo-tracking"
 
 
