@@ -17,6 +17,7 @@ import faust
 import httpx
 import structlog
 from prometheus_client import start_http_server
+from pymongo.errors import PyMongoError
 
 from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
 from notify.application.facts import FactsProjector, StoredFacts
@@ -111,7 +112,16 @@ def build_app(settings: NotifySettings) -> faust.App:
                 )
                 for event in events
             ]
-            added = await (await intake()).process(messages)
+            delay = 0.2
+            while True:
+                try:
+                    added = await (await intake()).process(messages)
+                    break
+                except PyMongoError:
+                    # Nothing is acknowledged; the whole batch again is harmless (idempotent).
+                    log.exception("notify.batch_retry", delay=delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
             if added:
                 log.info("notify.planned", deliveries=added, events=len(messages))
             for event in events:
@@ -123,8 +133,17 @@ def build_app(settings: NotifySettings) -> faust.App:
             settings.service, settings.region, settings.log_level, json=settings.log_json
         )
         db = database()
-        await MongoInbox(db).ensure_indexes()
-        await MongoLedger(db).ensure_indexes()
+        delay = 0.5
+        while True:
+            try:
+                await MongoInbox(db).ensure_indexes()
+                await MongoLedger(db).ensure_indexes()
+                break
+            except PyMongoError:
+                # The database is not there yet: sending waits for it, consuming goes on.
+                log.exception("notify.dispatch_waiting_for_database", delay=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
         async with httpx.AsyncClient(timeout=settings.send_timeout_seconds) as client:
             sender = dispatcher(settings, db, client)
             state["dispatcher"] = sender
