@@ -69,7 +69,7 @@ async def scope_lists(steps: Step, region: str | None) -> dict[str, Any]:
     scope = "national" if region is None else f"province:{region}"
     merged: dict[str, Any] = {}
     for document_id, document in store.documents.items():
-        if document_id.startswith(f"{scope}|"):
+        if document_id == scope or document_id.startswith(f"{scope}|"):
             for name in ("calendar", "hosts", "attention"):
                 merged.setdefault(name, {}).update(document.get(name, {}))
     return merged

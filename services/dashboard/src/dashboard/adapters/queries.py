@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from dashboard.adapters.counters import MongoCounterStore
 from dashboard.adapters.readmodel import COUNTERS, READ_MODEL, collection_name
-from dashboard.domain.funnel import STAGES, empty_counters, funnel, list_id, scope_id
+from dashboard.domain.funnel import STAGES, YEAR, empty_counters, funnel, list_id, scope_id
 from dashboard.domain.regions import PROVINCES, province_name
 from ztc_shared.contracts.taxonomy import FIELD_NAMES, IndustryField
 from ztc_shared.projections import MongoProjectionCatalog
@@ -133,26 +133,22 @@ class DashboardQueries:
     async def scope(
         self, region: str | None, today: date | None = None, year: int | None = None
     ) -> dict[str, Any]:
-        """What the overview page shows of a scope (``region`` None: the nation), read by _id in
-        parallel: the counters, the calendar of this year and the next, the hosts of ``year``
-        (default: this year) and the cases needing attention."""
+        """What the overview page shows of a scope (``region`` None: the nation), in three reads
+        by _id at once: the counters with the cases needing attention, and the documents of this
+        year and the next (the calendar; the hosts of ``year``, default this year)."""
         today = today or date.today()
         store = MongoCounterStore(await self._collection(COUNTERS))
-        ids = [
-            scope_id(region),
-            list_id(region, "calendar", str(today.year)),
-            list_id(region, "calendar", str(today.year + 1)),
-            list_id(region, "hosts", str(year or today.year)),
-            list_id(region, "attention", "all"),
-        ]
+        years = sorted({today.year, today.year + 1, year or today.year})
+        ids = [scope_id(region), *(list_id(region, YEAR, str(y)) for y in years)]
         found = await store.load(ids)
         document = found.get(ids[0]) or empty_counters(ids[0])
+        by_year = {y: found.get(list_id(region, YEAR, str(y)), {}) for y in years}
         document["calendar"] = {
-            **found.get(ids[1], {}).get("calendar", {}),
-            **found.get(ids[2], {}).get("calendar", {}),
+            **by_year[today.year].get("calendar", {}),
+            **by_year[today.year + 1].get("calendar", {}),
         }
-        document["hosts"] = found.get(ids[3], {}).get("hosts", {})
-        document["attention"] = found.get(ids[4], {}).get("attention", {})
+        document["hosts"] = by_year[year or today.year].get("hosts", {})
+        document.setdefault("attention", {})
         return document
 
     async def overview(self, region: str | None) -> dict[str, Any]:

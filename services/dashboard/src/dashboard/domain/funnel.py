@@ -76,6 +76,7 @@ def scope_id(region: str | None) -> str:
 
 LISTS = ("calendar", "hosts", "attention")
 CELLS = "cells"
+YEAR = "year"  # a scope's calendar and hosts of one year share a document
 
 
 def list_id(region: str | None, list_name: str, bucket: str) -> str:
@@ -88,20 +89,21 @@ def cells_id(region: str) -> str:
 
 def targets(item: Fact | Entry) -> tuple[str, ...]:
     """The documents an item changes: a fact, its province's and the nation's counters and the
-    province's fine cells; an entry, its list in the province's and the nation's documents."""
+    province's fine cells; an entry, the province's and the nation's document of its list (the
+    counters' own for cases needing attention, the year's for the calendar and the hosts)."""
     if isinstance(item, Fact):
         return scope_id(item.region), scope_id(None), cells_id(item.region)
-    return (
-        list_id(item.region, item.list_name, item.bucket),
-        list_id(None, item.list_name, item.bucket),
-    )
+    if item.list_name == "attention":
+        # Few rows, always shown: kept with the counters, read with them.
+        return scope_id(item.region), scope_id(None)
+    return list_id(item.region, YEAR, item.bucket), list_id(None, YEAR, item.bucket)
 
 
 def empty_document(target: str) -> dict[str, Any]:
     parts = target.split("|")
     if len(parts) == 1:
         return empty_counters(target)
-    return {"scope": parts[0], parts[1]: {}}
+    return {"scope": parts[0], parts[1]: {}} if parts[1] == CELLS else {"scope": parts[0]}
 
 
 def apply_item(document: dict[str, Any], target: str, item: Fact | Entry) -> None:
