@@ -16,6 +16,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -292,6 +293,7 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
         )
         assert [p["achievement_id"] for p in staged["pitches"]] == selected
         assert all(p["title"] and p["institution"] for p in staged["pitches"])
+        staged_at = datetime.now(UTC)  # the roadshow's next event comes later (it goes live)
 
         # the online channel: a company asks for a project left off the stage; the holder accepts
         channel = (
@@ -397,6 +399,20 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
         await _post(roadshow, f"/roadshows/{rid}/review/close", host)
         await _post(roadshow, f"/roadshows/{rid}/conclude", host, {"summary": "圆满结束"})
 
+        # as of the moment the shortlist arrived, the roadshow reads as it did then (时间回溯)
+        then = (
+            await roadshow.get(
+                f"/roadshows/{rid}", params={"as_of": staged_at.isoformat()}, headers=host
+            )
+        ).json()
+        assert then == staged
+        # the audit trail shows who received the shortlist, and what caused it
+        audit = await roadshow.get(f"/streams/{rid}/history", headers=torch)
+        assert audit.status_code == 200, audit.text
+        [received] = [e for e in audit.json()["items"] if e["event_type"] == "ShortlistReceived"]
+        assert received["actor"] == "host-chain"
+        assert received["causation_id"] is not None
+
         # the calendar (a projection of roadshow's topic) shows the outcome to everyone
         listed = await _until(
             roadshow,
@@ -441,6 +457,10 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
     assert concluded["online_channel"] == left
     assert concluded["attendees"] == 3
     assert seen["ShortlistReceived"]["payload"]["round_id"] == f"round-{rid}"
+    finalized = await _first(
+        service_env, "ztc.screening.events", f"round-{rid}", "ShortlistFinalized"
+    )
+    assert received["causation_id"] == finalized["event_id"]
     assert sorted(published["payload"]["company_ids"]) == [company_id(n) for n in (1, 2, 3)]
     accepted = seen["OnlineMeetingAccepted"]
     assert accepted["payload"]["company_id"] == company_id(1)

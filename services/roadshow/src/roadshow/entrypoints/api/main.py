@@ -13,6 +13,7 @@ from roadshow.bootstrap import bootstrap, projection_definitions
 from roadshow.config import RoadshowSettings
 from roadshow.entrypoints.api.routes import meetings, online, programme, roadshows
 from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.history import MongoStreamHistory, stream_history_router
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import (
@@ -36,7 +37,9 @@ results raw and normalised once the window closes), the one-to-one meetings
 (`/roadshows/{id}/meetings`: wishes, free slots, a provisional then a final schedule, the day's
 changes, agendas, the Excel workbook), the online channel for the longlisted projects not on stage
 (`/roadshows/{id}/online-channel`: companies ask, holders accept or decline) and the conclusion with
-its outcomes. The shortlist arrives from screening's `ShortlistFinalized` by itself (the worker's
+its outcomes. `GET /roadshows/{id}?as_of=…` answers as the roadshow stood then (时间回溯);
+`GET /streams/{id}/history` pages through any stream's events for audit (审计, operators). The
+shortlist arrives from screening's `ShortlistFinalized` by itself (the worker's
 `screening` reaction); the host may still give it by hand. Every POST accepts an
 `Idempotency-Key`; replies carry `X-Stream-Version`."""
 
@@ -53,6 +56,7 @@ def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
                 settings, store=store, directory=MongoDirectory(resources.database)
             )
             report_relay_backlog(app, settings.service, store)
+            app.state.stream_history = MongoStreamHistory(resources.database)
             catalog = MongoProjectionCatalog(
                 resources.database, settings.service, settings.topic_prefix
             )
@@ -64,7 +68,13 @@ def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
         settings=settings,
         title="直通车 · 路演活动 Roadshow",
         description=DESCRIPTION,
-        routers=[programme.router, roadshows.router, meetings.router, online.router],
+        routers=[
+            programme.router,
+            roadshows.router,
+            meetings.router,
+            online.router,
+            stream_history_router(),
+        ],
         lifespan=lifespan,
     )
 

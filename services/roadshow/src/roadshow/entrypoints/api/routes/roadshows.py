@@ -47,9 +47,11 @@ from roadshow.entrypoints.api.deps import (
 from ztc_shared.auth import Principal, Role
 from ztc_shared.contracts.roadshow import FORMAT_NAMES, review_id
 from ztc_shared.domain import NotFound
+from ztc_shared.history import AggregateSnapshots, AsOf, StreamHistoryDep
 from ztc_shared.web import reply_to
 
 router = APIRouter(prefix="/roadshows", tags=["roadshows 路演活动"])
+ROADSHOWS_AS_OF = AggregateSnapshots(RoadshowEvent)
 
 PLAN_EXAMPLE = {
     "year": 2026,
@@ -383,11 +385,22 @@ async def calendar(
 
 @router.get("/{roadshow_id}", summary="查看路演活动 The roadshow: plan, status, seats, pitches")
 async def read_roadshow(
-    roadshow_id: str, principal: Everyone, roadshow: RoadshowDep, response: Response
+    roadshow_id: str,
+    principal: Everyone,
+    roadshow: RoadshowDep,
+    response: Response,
+    history: StreamHistoryDep,
+    as_of: AsOf,
 ) -> dict[str, Any]:
     """Everyone sees the plan and the pitches; the organisers see every registration, a company
-    its own."""
-    event = await _event(roadshow, roadshow_id)
+    its own. ``as_of`` answers with the roadshow as it stood then (时间回溯)."""
+    if as_of is None:
+        event = await _event(roadshow, roadshow_id)
+    else:
+        then = await ROADSHOWS_AS_OF.as_of(history, roadshow_id, as_of)
+        if then.version == 0 or then.aggregate.planned is None:
+            raise NotFound("roadshow", roadshow_id)
+        event = then.aggregate
     planned = event.planned
     assert planned is not None and event.status is not None
     response.headers["X-Stream-Version"] = str(event.version)
