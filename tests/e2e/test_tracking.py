@@ -241,6 +241,7 @@ async def test_a_conclusion_opens_cases_once_and_they_follow_the_ladder(
         detail = (await client.get(f"/cases/{case}", headers=HOST)).json()
         assert detail["stage"] == "negotiating" and detail["stage_name"] == "意向洽谈"
         assert detail["host_id"] == "host-trk" and detail["field"] == "new_energy"
+        negotiating_at = datetime.now(UTC)  # the case's next event (the deal) comes later
 
         bad = await client.post(
             f"/cases/{case}/deals",
@@ -292,6 +293,14 @@ async def test_a_conclusion_opens_cases_once_and_they_follow_the_ladder(
         )
         assert early.status_code == 409, early.text
         assert "签约" in early.text
+        # as of the moment before the deal, the case reads as it did then (时间回溯)
+        then = await client.get(
+            f"/cases/{case}", params={"as_of": negotiating_at.isoformat()}, headers=HOST
+        )
+        assert then.status_code == 200, then.text
+        assert then.json() == detail
+        now = (await client.get(f"/cases/{case}", headers=HOST)).json()
+        assert now["stage"] == "landed"
 
         async def funnel_reached() -> dict[str, Any] | None:
             reply = await client.get(

@@ -316,8 +316,11 @@ A = TypeVar("A", bound=Aggregate)
 
 
 async def load(store: EventStore, kind: type[A], stream_id: str) -> A:
-    """An aggregate as recorded (a new one when its stream is empty or of another kind)."""
-    loaded = await store.load(stream_id)
+    """An aggregate as recorded (a new one when its stream is empty or of another kind).
+
+    Always read from the database (``fresh``): the API, the ``cases`` reaction and the follow-up
+    timer all append to cases, and the store's cache is corrected only by a command's conflict."""
+    loaded = await store.load(stream_id, fresh=True)
     if loaded.version and loaded.events[0].stream_type != kind.stream_type:
         return kind(stream_id)
     return kind.rehydrate(stream_id, [EVENTS.payload(e) for e in loaded.events])

@@ -12,6 +12,7 @@ from notify.bootstrap import bootstrap
 from notify.config import NotifySettings
 from notify.entrypoints.api.routes import contacts, deliveries, inbox, notices
 from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.history import MongoStreamHistory, stream_history_router
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
 
@@ -42,6 +43,7 @@ def create_notify_app(settings: NotifySettings | None = None) -> FastAPI:
             await app.state.directory.ensure_indexes()
             await app.state.ledger.ensure_indexes()
             report_relay_backlog(app, settings.service, store)
+            app.state.stream_history = MongoStreamHistory(resources.database)
             app.state.metrics_refreshers.append(app.state.ledger.report_counts)
             yield
 
@@ -49,7 +51,13 @@ def create_notify_app(settings: NotifySettings | None = None) -> FastAPI:
         settings=settings,
         title="直通车 · 通知 Notify",
         description=DESCRIPTION,
-        routers=[notices.router, inbox.router, contacts.router, deliveries.router],
+        routers=[
+            notices.router,
+            inbox.router,
+            contacts.router,
+            deliveries.router,
+            stream_history_router(),
+        ],
         lifespan=lifespan,
     )
 

@@ -11,6 +11,7 @@ from tracking.bootstrap import bootstrap, facts_queries
 from tracking.config import TrackingSettings
 from tracking.entrypoints.api.routes import cases, figures, summaries
 from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.history import MongoStreamHistory, stream_history_router
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
 
@@ -43,13 +44,14 @@ def create_tracking_app(settings: TrackingSettings | None = None) -> FastAPI:
             app.state.facts = facts
             app.state.tracking = bootstrap(settings, store=store, figures=facts)
             report_relay_backlog(app, settings.service, store)
+            app.state.stream_history = MongoStreamHistory(resources.database)
             yield
 
     return create_app(
         settings=settings,
         title="直通车 · 跟踪服务 Tracking",
         description=DESCRIPTION,
-        routers=[cases.router, summaries.router, figures.router],
+        routers=[cases.router, summaries.router, figures.router, stream_history_router()],
         lifespan=lifespan,
     )
 

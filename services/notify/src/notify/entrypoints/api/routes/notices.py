@@ -82,7 +82,7 @@ async def publish(
 async def receipts(
     notice_id: str, principal: Operator, notify: NotifyDep, inbox: InboxDep
 ) -> Receipts:
-    stream = await notify.ports.store.load(notice_id)
+    stream = await notify.ports.store.load(notice_id, fresh=True)
     if not stream.events or stream.events[0].event_type != "NoticePublished":
         raise NotFound("notice", notice_id)
     publisher = stream.events[0].payload["publisher"]

@@ -37,9 +37,11 @@ from ztc_shared.contracts.tracking import (
     pitch_case_id,
 )
 from ztc_shared.domain import NotFound
+from ztc_shared.history import AggregateSnapshots, AsOf, StreamHistoryDep
 from ztc_shared.web import reply_to
 
 router = APIRouter(prefix="/cases", tags=["cases 跟踪案例"])
+CASES_AS_OF = AggregateSnapshots(TrackingCase)
 
 DEAL_EXAMPLE = {
     "deal_type": "license",
@@ -219,8 +221,15 @@ async def open_case(
 
 
 @router.get("/{case_id}", summary="跟踪案例详情 One case, as recorded (read your own writes)")
-async def get_case(case_id: str, _: Reader, tracking: TrackingDep) -> dict[str, Any]:
-    case = await load(tracking.ports.store, TrackingCase, case_id)
+async def get_case(
+    case_id: str, _: Reader, tracking: TrackingDep, history: StreamHistoryDep, as_of: AsOf
+) -> dict[str, Any]:
+    """``as_of`` answers with the case as it stood then (时间回溯)."""
+    if as_of is None:
+        case = await load(tracking.ports.store, TrackingCase, case_id)
+    else:
+        then = await CASES_AS_OF.as_of(history, case_id, as_of)
+        case = then.aggregate
     if not case.exists:
         raise NotFound("tracking_case", case_id)
     return case_view(case, case.version)
