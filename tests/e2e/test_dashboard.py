@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
@@ -80,6 +81,13 @@ async def publish(bootstrap: str, prefix: str, steps: Step) -> None:
             await publisher.publish(service_topic(service, prefix), [envelope])
     finally:
         await publisher.stop()
+    # A message no one can read: the worker puts it on the dead-letter topic and goes on.
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(service_topic("intake", prefix), b"not an event", key=b"x")
+    finally:
+        await producer.stop()
 
 
 def history() -> tuple[Step, list[str], str]:
@@ -341,6 +349,21 @@ def test_the_overview_shows_the_figures_of_the_events_with_a_chart(
     expect(page.locator("#table-calendar")).to_contain_text(world.roadshow_title)
     expect(page.locator("#table-streams tbody tr")).to_have_count(5)
     expect(page.locator("#table-streams")).to_contain_text("roadshow")
+
+    def streams_health() -> dict[str, Any]:
+        health = httpx.get(
+            f"{world.dashboard}/api/streams",
+            headers={"Authorization": f"Bearer {TORCH}"},
+            timeout=30,
+        ).json()
+        return {s["service"]: s for s in health["services"]}
+
+    # The unreadable message went to the dead-letter topic (with its reason), and only it.
+    wait_for(lambda: streams_health()["intake"]["dead_letters"] > 0, "a dead letter")
+    streams = streams_health()
+    assert streams["intake"]["dead_letters"] == 1
+    assert streams["roadshow"]["relay_backlog"] == 0  # from roadshow's own /metrics
+    assert streams["roadshow"]["events"] > 0
     # The page's one h1 and headings for each section (screen readers navigate by them).
     assert page.locator("h1").count() == 1
     assert page.locator("h2").count() >= 8
