@@ -54,7 +54,14 @@ from ztc_shared.contracts.intake import Channel
 from ztc_shared.contracts.taxonomy import FIELD_NAMES, IndustryField, is_sub_field_of
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, LoadReport, load_catalogue
-from ztc_shared.demo_roadshow import DemoStepFailed, RoadshowDemoReport, load_roadshow_demo
+from ztc_shared.demo_roadshow import COMPANIES as DEMO_COMPANIES
+from ztc_shared.demo_roadshow import (
+    HOSTS,
+    DemoStepFailed,
+    RoadshowDemoReport,
+    demo_company_id,
+    load_roadshow_demo,
+)
 from ztc_shared.observability.logging import configure_logging
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.stack import StackEndpoints, StackError, StackSettings, ensure_stack, stop_stack
@@ -146,6 +153,8 @@ class DevserverSettings(ServiceSettings):
     notify_worker_metrics_port: int = Field(
         default=9105, validation_alias="NOTIFY_WORKER_METRICS_PORT"
     )
+    # make run's own SMTP server on loopback, which prints every mail notify sends to its log
+    notify_smtp_port: int = Field(default=1025, validation_alias="NOTIFY_SMTP_PORT")
     dashboard_port: int = Field(default=8006, validation_alias="DASHBOARD_PORT")
     dashboard_worker_metrics_port: int = Field(
         default=9106, validation_alias="DASHBOARD_WORKER_METRICS_PORT"
@@ -425,7 +434,7 @@ class Supervised:
 
     label: str  # "intake api"
     service: str
-    kind: Literal["api", "relay", "worker"]
+    kind: Literal["api", "relay", "worker", "mail"]
     process: ServiceProcess
     started_at: float = 0.0
     restart_at: float | None = None
@@ -584,6 +593,8 @@ class DevServer:
             for projection in worker_projections(service):
                 port, variable = self.settings.port_of(service, "worker", projection)
                 wanted.append((port, variable, f"{_worker_label(service, projection)} metrics"))
+        if "notify" in APIS:
+            wanted.append((self.settings.notify_smtp_port, "NOTIFY_SMTP_PORT", "mail sink (SMTP)"))
         seen: dict[int, str] = {}
         for port, variable, what in wanted:
             if port in seen:
@@ -634,6 +645,9 @@ class DevServer:
             # The worker reads <SERVICE>_WORKER_METRICS_PORT, whichever projection it runs.
             port, _ = self.settings.port_of(service, "worker", projection)
             env[f"{service.upper()}_WORKER_METRICS_PORT"] = str(port)
+        if service == "notify":
+            env["NOTIFY_SMTP_HOST"] = self.settings.host
+            env["NOTIFY_SMTP_PORT"] = str(self.settings.notify_smtp_port)
         return env
 
     def build_processes(self) -> list[Supervised]:
@@ -688,7 +702,27 @@ class DevServer:
                         ),
                     )
                 )
+        if "notify" in APIS:
+            processes.append(self.mail_sink())
         return processes
+
+    def mail_sink(self) -> Supervised:
+        """A real SMTP server on loopback (aiosmtpd) that prints each mail notify sends to
+        ``mail-sink.log``: the demo's notifications can be read without a mail account."""
+        address = f"{self.settings.host}:{self.settings.notify_smtp_port}"
+        return Supervised(
+            "mail sink",
+            "notify",
+            "mail",
+            ServiceProcess(
+                "mail-sink",
+                "ztc_shared.mailsink",
+                env={"PYTHONUNBUFFERED": "1"},
+                log_dir=self.log_dir,
+                args=(address,),
+                ready_marker="mail sink listening",
+            ),
+        )
 
     def start_services(self) -> None:
         _say(f"服务进程 · services (logs in {self.log_dir})")
@@ -771,6 +805,7 @@ class DevServer:
             f"{_elapsed(library_started)} (demo data {_elapsed(started)})"
         )
         loaded = self._load_catalogue(intake) if self.settings.demo_catalogue else None
+        self._load_contacts()
         roadshow = self._load_roadshows(loaded) if loaded is not None else None
         self._load_tracking()
         return DemoReport(
@@ -782,6 +817,39 @@ class DevServer:
             catalogue=loaded,
             roadshow=roadshow,
         )
+
+    def _load_contacts(self) -> None:
+        """E-mail addresses for the demo's host, companies and holder in notify's directory, so
+        that what happens to them in the roadshow demo arrives in ``mail-sink.log`` too."""
+        if "notify" not in APIS:
+            return
+        people = [
+            (HOSTS[0][0], HOSTS[0][1], "host", HOSTS[0][3], "host-sz"),
+            (DEMO_HOLDER, DEMO_HOLDER_NAME, "holder", self.settings.region, "holder"),
+            *[
+                (demo_company_id(n), name, "company", "440300", f"company-{n}")
+                for n, (name, _kind) in enumerate(DEMO_COMPANIES, start=1)
+            ],
+        ]
+        headers = {"Authorization": f"Bearer {self.tokens['province']}"}
+        with httpx.Client(timeout=15.0) as client:
+            for recipient, name, role, region, mailbox in people:
+                body = {
+                    "name": name,
+                    "role": role,
+                    "region": region,
+                    "email": f"{mailbox}@demo.ztc.example.cn",
+                    "locale": "zh-CN",
+                    "channels": ["email"],
+                    "muted": [],
+                }
+                url = f"{self.api_url('notify')}/contacts/{recipient}"
+                reply = client.put(url, json=body, headers=headers)
+                if reply.status_code != 200:
+                    raise DevserverError(
+                        f"notify demo contact {recipient}: {reply.status_code} {reply.text[:300]}"
+                    )
+        _say(f"  通知演示联系人 notify: {len(people)} 个联系人 contacts (e-mail → mail-sink.log)")
 
     def _load_tracking(self) -> None:
         """Tracking's own demo cases at every rung of the ladder and the demo host's draft summary
@@ -954,6 +1022,11 @@ class DevServer:
                 port, _ = self.settings.port_of(service, "worker", projection)
                 what = f"worker {projection}" if projection else "worker"
                 lines.append(f"  {what} 指标 metrics  http://{self.settings.host}:{port}/metrics")
+        if "notify" in APIS:
+            lines.append(
+                f"邮件 mails           SMTP {self.settings.host}:{self.settings.notify_smtp_port} "
+                f"→ tail -f {self.log_dir}/mail-sink.log"
+            )
         lines += [
             "",
             f"日志 logs            {self.log_dir}/<service>-<api|relay|worker>.log",

@@ -41,7 +41,7 @@ BANNER_TIMEOUT_S = 150.0
 # every process make run starts: each service's API, relay and one worker per projection/reaction
 PROCESSES = sum(
     (s in APIS) + (s in RELAYS) + len(worker_projections(s)) for s in DevServer.services()
-)
+) + ("notify" in APIS)  # and the mail sink notify sends to
 EXIT_TIMEOUT_S = 30.0
 
 
@@ -229,7 +229,18 @@ def test_make_run_loads_the_demo_library_and_ctrl_c_stops_everything(
     [concluded] = [i for i in calendar["items"] if i["status"] == "concluded"]
     assert len(concluded["pitches"]) == 10 and concluded["outcome"]["intents"] == 2
 
+    # notify mails what happened to the demo's people; the mail sink prints it decoded
     logs = tmp_path / "stack" / "logs"
+    sink = logs / "mail-sink.log"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "company-1@demo.ztc.example.cn" not in (
+        sink.read_text(encoding="utf-8") if sink.exists() else ""
+    ):
+        time.sleep(0.5)
+    mails = sink.read_text(encoding="utf-8")
+    assert "company-1@demo.ztc.example.cn" in mails
+    assert "主题 Subject:" in mails
+
     assert {p.name for p in logs.glob("*.log")} >= {
         "intake-api.log",
         "screening-worker-library.log",
