@@ -45,6 +45,8 @@ from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, 
 
 pytestmark = pytest.mark.integration
 
+RECORDED: dict[str, Any] = {}  # live answers recorded during the run, asked for again later
+
 READY = "projection.worker_started"
 HOST = bearer(Role.HOST, "host-trk")
 PROVINCE = bearer(Role.PROVINCE, "gd-e2e")
@@ -314,6 +316,16 @@ async def test_a_conclusion_opens_cases_once_and_they_follow_the_ladder(
         counts = {r["stage"]: r["achievements"] for r in figures["funnel"]}
         assert counts["on_stage"] == 2 and counts["intents"] == 1 and counts["signed"] == 1
         assert figures["amounts"]["deal_amount_wan"] == "500"
+        # a live answer to ask for again later, as of now (时间回溯): once two reads a second apart
+        # agree, the projection has applied everything that happened before them
+        while True:
+            first = (await client.get("/figures/funnel", headers=TORCH)).json()
+            await asyncio.sleep(1.0)
+            moment = datetime.now(UTC)
+            second = (await client.get("/figures/funnel", headers=TORCH)).json()
+            if first == second:
+                RECORDED["funnel"] = (moment, second)
+                break
 
         steps = (await client.get("/timelines/achievements/trk-a1", headers=HOST)).json()
         kinds = [s["event_type"] for s in steps["entries"]]
@@ -407,6 +419,27 @@ async def test_the_hosts_summary_is_drafted_from_the_year_and_exported(
         sheet = load_workbook(io.BytesIO(xlsx.content))["年度工作数据"]
         rows = {r[0]: r[1] for r in sheet.iter_rows(values_only=True) if r and r[0]}
         assert rows["路演项目数"] == 2 and rows["审核状态"] == "已退回修改"
+
+
+async def test_the_funnel_as_of_a_moment_is_what_it_answered_then(tracking_stack: Stack) -> None:
+    moment, answered = RECORDED["funnel"]  # recorded live by the conclusion's test
+    async with httpx.AsyncClient(base_url=tracking_stack.api.url, timeout=60) as client:
+        then = await client.get(
+            "/figures/funnel", params={"as_of": moment.isoformat()}, headers=TORCH
+        )
+        assert then.status_code == 200, then.text
+        assert then.json() == answered
+        before = await client.get(
+            "/figures/funnel/by/host",
+            params={"as_of": "2020-01-01T00:00:00+08:00"},
+            headers=TORCH,
+        )
+        assert before.status_code == 200, before.text
+        assert before.json()["rows"] == []  # nothing had happened yet
+        naive = await client.get(
+            "/figures/funnel", params={"as_of": "2026-01-01T00:00:00"}, headers=TORCH
+        )
+        assert naive.status_code == 422, naive.text  # a moment needs its time zone
 
 
 async def test_replaying_the_topics_rebuilds_the_same_figures(

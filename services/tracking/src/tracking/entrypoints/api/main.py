@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from tracking.adapters.history import FactsAsOf
+from tracking.application.facts import facts_definition
 from tracking.bootstrap import bootstrap, facts_queries
 from tracking.config import TrackingSettings
 from tracking.entrypoints.api.routes import cases, figures, summaries
@@ -45,6 +47,9 @@ def create_tracking_app(settings: TrackingSettings | None = None) -> FastAPI:
             app.state.tracking = bootstrap(settings, store=store, figures=facts)
             report_relay_backlog(app, settings.service, store)
             app.state.stream_history = MongoStreamHistory(resources.database)
+            app.state.facts_as_of = FactsAsOf(
+                settings.kafka_bootstrap_servers, facts_definition(settings.topic_prefix).topics
+            )
             yield
 
     return create_app(

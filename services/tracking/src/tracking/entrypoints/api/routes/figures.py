@@ -3,14 +3,17 @@ and the timelines of an achievement and of a company — all derived from events
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
-from tracking.application.figures import Scope, dimension_values, funnel, timeline
+from tracking.adapters.history import FactsAsOf
+from tracking.application.figures import Facts, Scope, dimension_values, funnel, timeline
 from tracking.entrypoints.api.deps import FactsDep, Reader
 from ztc_shared.contracts.identifiers import CreditCode
 from ztc_shared.contracts.taxonomy import IndustryField
+from ztc_shared.history import AsOf
 
 router = APIRouter(tags=["figures 数据看板"])
 
@@ -25,15 +28,26 @@ HostQuery = Annotated[str | None, Query(max_length=64, description="承办单位
     summary="转化漏斗 The funnel (collected → … → industrialised) and amounts in 万元",
 )
 async def get_funnel(
+    request: Request,
     _: Reader,
     facts: FactsDep,
+    as_of: AsOf,
     province: Province = None,
     year: YearQuery = None,
     field: FieldQuery = None,
     host_id: HostQuery = None,
 ) -> dict[str, Any]:
+    """``as_of`` answers from the events up to then (时间回溯: the funnel at the end of last
+    quarter), replayed from the topics; without it, from the live projection."""
     scope = Scope(province=province, year=year, field=field.value if field else None, host=host_id)
-    return funnel(await facts.all(), scope)
+    return funnel(await _facts(request, facts, as_of), scope)
+
+
+async def _facts(request: Request, facts: FactsDep, as_of: datetime | None) -> Facts:
+    if as_of is None:
+        return await facts.all()
+    history: FactsAsOf = request.app.state.facts_as_of
+    return await history.at(as_of)
 
 
 @router.get(
@@ -42,14 +56,16 @@ async def get_funnel(
 )
 async def get_funnel_by(
     dimension: Literal["province", "year", "field", "host"],
+    request: Request,
     _: Reader,
     facts: FactsDep,
+    as_of: AsOf,
     province: Province = None,
     year: YearQuery = None,
     field: FieldQuery = None,
     host_id: HostQuery = None,
 ) -> dict[str, Any]:
-    everything = await facts.all()
+    everything = await _facts(request, facts, as_of)
     base = {
         "province": province,
         "year": year,
