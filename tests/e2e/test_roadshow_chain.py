@@ -294,6 +294,16 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
         assert [p["achievement_id"] for p in staged["pitches"]] == selected
         assert all(p["title"] and p["institution"] for p in staged["pitches"])
         staged_at = datetime.now(UTC)  # the roadshow's next event comes later (it goes live)
+        # the calendar's live answer now, to ask for again later (时间回溯)
+        listed_then = await _until(
+            roadshow,
+            f"/roadshows?year={YEAR}",
+            {},
+            lambda body: any(
+                i["id"] == rid and i["status"] == "shortlist_received" for i in body["items"]
+            ),
+        )
+        calendar_at = datetime.now(UTC)
 
         # the online channel: a company asks for a project left off the stage; the holder accepts
         channel = (
@@ -423,6 +433,12 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
         [entry] = [i for i in listed["items"] if i["id"] == rid]
         assert entry["confirmed"] == 3 and entry["outcome"]["meetings_held"] == 1
         assert "seats" not in entry
+        # as of then, the calendar answers what it answered then, rebuilt from roadshow's topic
+        rebuilt = await roadshow.get(
+            "/roadshows", params={"year": YEAR, "as_of": calendar_at.isoformat()}
+        )
+        assert rebuilt.status_code == 200, rebuilt.text
+        assert rebuilt.json() == listed_then
 
     # another consumer of roadshow's topic sees the outcomes, and the online channel's intent
     topic = f"{service_env['ZTC_TOPIC_PREFIX']}ztc.roadshow.events"

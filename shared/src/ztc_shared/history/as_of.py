@@ -157,6 +157,14 @@ def _apply_one(
     return documents
 
 
+def apply_event(
+    projector: Projector, documents: dict[str, dict[str, Any]], event: EventEnvelope
+) -> dict[str, dict[str, Any]]:
+    """One event applied to ``documents`` as the projection runner applies it (version guard,
+    ``_versions``, ``_id``, stored precision); what the projector raises is raised."""
+    return _apply_one(projector, documents, event)
+
+
 def as_stored(value: Any) -> Any:
     """``value`` as the projection store gives it back: MongoDB keeps datetimes to the
     millisecond, so a document rebuilt in memory is truncated the same way, after every event, as

@@ -14,6 +14,7 @@ from roadshow.config import RoadshowSettings
 from roadshow.entrypoints.api.routes import meetings, online, programme, roadshows
 from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.history import MongoStreamHistory, stream_history_router
+from ztc_shared.history.collections import AsOfBuilder, AsOfCatalog
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import (
@@ -61,8 +62,24 @@ def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
                 resources.database, settings.service, settings.topic_prefix
             )
             app.state.calendar = CalendarQueries(resources.database, catalog)
+            app.state.as_of_builder = AsOfBuilder(
+                resources.database,
+                settings.kafka_bootstrap_servers,
+                projection_definitions(settings),
+            )
+            app.state.calendar_as_of = lambda moment: CalendarQueries(
+                resources.database,
+                AsOfCatalog(
+                    resources.database,
+                    settings.service,
+                    settings.topic_prefix,
+                    app.state.as_of_builder,
+                    moment,
+                ),
+            )
             report_projections(app, resources, catalog, projection_definitions(settings))
             yield
+            await app.state.as_of_builder.close()
 
     return create_app(
         settings=settings,

@@ -356,6 +356,7 @@ async def review_results(
 @router.get("", summary="路演日历 The roadshows across hosts and years (public: plans and counts)")
 async def calendar(
     request: Request,
+    as_of: AsOf,
     year: Annotated[int | None, Query(ge=2018, le=2100, description="年度 Year")] = None,
     status_: Annotated[
         str | None, Query(alias="status", description="状态 Status, e.g. registration_open")
@@ -371,8 +372,11 @@ async def calendar(
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """Every roadshow's plan, status and counts from the calendar projection (a moment behind the
-    commands). Registrations are counted, never named."""
-    queries: CalendarQueries = request.app.state.calendar
+    commands). Registrations are counted, never named. ``as_of`` answers with the calendar as it
+    stood then (时间回溯), rebuilt from roadshow's topic."""
+    queries: CalendarQueries = (
+        request.app.state.calendar if as_of is None else request.app.state.calendar_as_of(as_of)
+    )
     query = CalendarQuery(year, status_, region, host_id, upcoming_from, page, page_size)
     total, items = await queries.search(query)
     return {
