@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from tests.e2e.conftest import SETTINGS, Slice, bearer, draft_body
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, load_catalogue
+from ztc_shared.testing.processes import WORKERS, ServiceProcess, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -247,3 +249,67 @@ async def test_a_library_entry_rebuilt_from_the_topic_is_what_the_projection_ans
             f"/library/{achievement_id}", params={"as_of": before.isoformat()}, headers=agency
         )
         assert drafts_only.status_code == 404  # a draft is not in the library
+
+
+@pytest.fixture(scope="module")
+def catalogue_worker(running_slice: Slice) -> Iterator[ServiceProcess]:
+    """Intake's catalogue projection, which the slice does not run."""
+    worker = ServiceProcess(
+        "intake-worker-catalogue-as-of",
+        WORKERS["intake"],
+        env={**running_slice.env, "INTAKE_WORKER_METRICS_PORT": str(free_port())},
+        log_dir=running_slice.log_dir,
+        args=("run", "catalogue"),
+        ready_marker="projection.worker_started",
+    ).start()
+    try:
+        worker.wait_ready(timeout=90)
+        yield worker
+    finally:
+        worker.stop()
+
+
+async def test_a_list_as_of_a_moment_is_what_the_projection_listed_then(
+    running_slice: Slice, catalogue_worker: ServiceProcess
+) -> None:
+    """The catalogue list (a projection of intake's topic) as of a moment is rebuilt from the topic
+    up to then; each answer recorded live once the projection showed the last change."""
+    holder = bearer(Role.HOLDER, f"as-of-lister-{datetime.now(UTC).timestamp():.0f}")
+    recorded: list[tuple[datetime, Any]] = []
+
+    async with httpx.AsyncClient(base_url=running_slice.intake, timeout=30) as client:
+
+        async def record_when(expected: dict[str, str]) -> None:
+            async with asyncio.timeout(30):
+                while True:
+                    live = await client.get("/achievements", headers=holder)
+                    assert live.status_code == 200, live.text
+                    body = live.json()
+                    shown = {item["id"]: item["status"] for item in body["items"]}
+                    # settled: the count and the page were read on the same side of a write
+                    if shown == expected and body["total"] == len(expected):
+                        break
+                    await asyncio.sleep(0.2)
+            recorded.append((datetime.now(UTC), live.json()))
+            await asyncio.sleep(0.005)
+
+        first = (await client.post("/achievements", json=draft_body(), headers=holder)).json()
+        await record_when({first["id"]: "draft"})
+        submitted = await client.post(f"/achievements/{first['id']}/submit", headers=holder)
+        assert submitted.status_code == 200, submitted.text
+        second = (await client.post("/achievements", json=draft_body(), headers=holder)).json()
+        await record_when({first["id"]: "submitted", second["id"]: "draft"})
+
+        for moment, live in recorded:
+            again = await client.get(
+                "/achievements", params={"as_of": moment.isoformat()}, headers=holder
+            )
+            assert again.status_code == 200, again.text
+            assert again.json() == live
+        export = await client.get(
+            "/achievements/export.xlsx",
+            params={"as_of": recorded[0][0].isoformat()},
+            headers=bearer(Role.PROVINCE, "gd-as-of"),
+        )
+        assert export.status_code == 200, export.text
+        assert export.content[:2] == b"PK"  # a workbook of the catalogue as it was then

@@ -11,10 +11,12 @@ from fastapi import Depends, FastAPI, Request
 
 from intake.adapters.queries import IntakeQueries
 from intake.application.projections import initialise_segmenter
-from intake.bootstrap import Intake, intake_queries
+from intake.bootstrap import Intake, intake_queries, projection_definitions
 from intake.config import IntakeSettings
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
+from ztc_shared.history import AsOf
+from ztc_shared.history.collections import AsOfBuilder, AsOfCatalog
 from ztc_shared.mongo import make_client
 from ztc_shared.web import CommandContextFor, require_roles
 
@@ -44,17 +46,31 @@ async def read_side(app: FastAPI) -> AsyncIterator[None]:
         return
     settings: IntakeSettings = app.state.settings
     client = make_client(settings.mongodb_uri)
-    app.state.queries = intake_queries(settings, client[settings.database])
+    database = client[settings.database]
+    app.state.queries = intake_queries(settings, database)
+    builder = AsOfBuilder(
+        database, settings.kafka_bootstrap_servers, projection_definitions(settings)
+    )
+    app.state.queries_as_of = lambda moment: IntakeQueries(
+        database,
+        AsOfCatalog(database, settings.service, settings.topic_prefix, builder, moment),
+    )
     warm = asyncio.create_task(asyncio.to_thread(initialise_segmenter))
     try:
         yield
     finally:
         app.state.queries = None
         await asyncio.gather(warm, return_exceptions=True)
+        await builder.close()
         await client.close()
 
 
-async def get_queries(request: Request) -> IntakeQueries:
+async def get_queries(request: Request, as_of: AsOf) -> IntakeQueries:
+    """The queries over the live projections, or — with ``as_of`` (时间回溯) — over the projections
+    as they stood then, rebuilt from intake's topic: every list, search and export takes it."""
+    if as_of is not None:
+        then: IntakeQueries = request.app.state.queries_as_of(as_of)
+        return then
     queries: IntakeQueries = request.app.state.queries
     return queries
 
