@@ -38,7 +38,13 @@ AS_OF_DESCRIPTION = (
 def as_of_parameter(
     as_of: Annotated[
         datetime | None,
-        Query(description=AS_OF_DESCRIPTION, examples=["2026-09-30T23:59:59+08:00"]),
+        Query(
+            description=AS_OF_DESCRIPTION,
+            examples=["2026-09-30T23:59:59+08:00"],
+            openapi_examples={
+                "上季度末 end of last quarter": {"value": "2026-09-30T23:59:59+08:00"}
+            },
+        ),
     ] = None,
 ) -> datetime | None:
     """The optional ``as_of`` query parameter of a read, refused (422) without a time zone."""
