@@ -236,9 +236,20 @@ async def test_a_library_entry_rebuilt_from_the_topic_is_what_the_projection_ans
             )
             assert live.status_code == 200, live.text
             answers.append((datetime.now(UTC), live.json()))
+            if path == "/admit":  # the whole list as it stands now, to ask for again later
+                listed = await screening.get("/library", params={"page_size": 200}, headers=agency)
+                assert listed.status_code == 200, listed.text
+                list_answer = (datetime.now(UTC), listed.json())
             await asyncio.sleep(0.005)
 
         assert [a["status"] for _, a in answers][-2:] == ["admitted", "published"]
+        moment, live_list = list_answer
+        assert achievement_id in {i["id"] for i in live_list["items"]}
+        again_list = await screening.get(
+            "/library", params={"page_size": 200, "as_of": moment.isoformat()}, headers=agency
+        )
+        assert again_list.status_code == 200, again_list.text
+        assert again_list.json() == live_list
         for moment, live in answers:
             again = await screening.get(
                 f"/library/{achievement_id}", params={"as_of": moment.isoformat()}, headers=agency

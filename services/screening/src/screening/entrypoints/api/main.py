@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from screening.adapters.library_queries import LibraryQueries
 from screening.adapters.recommendations import Recommender
 from screening.adapters.registrants import MongoRegistrants
 from screening.bootstrap import bootstrap, library_queries, projection_definitions
@@ -14,6 +15,7 @@ from screening.config import ScreeningSettings
 from screening.entrypoints.api.routes import library, rounds
 from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.history import MongoStreamHistory, stream_history_router
+from ztc_shared.history.collections import AsOfBuilder, AsOfCatalog
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import (
@@ -57,7 +59,19 @@ def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
                 resources.database, settings.service, settings.topic_prefix
             )
             report_projections(app, resources, catalog, projection_definitions(settings))
+            builder = AsOfBuilder(
+                resources.database,
+                settings.kafka_bootstrap_servers,
+                projection_definitions(settings),
+            )
+            app.state.library_as_of = lambda moment: LibraryQueries(
+                resources.database,
+                AsOfCatalog(
+                    resources.database, settings.service, settings.topic_prefix, builder, moment
+                ),
+            )
             yield
+            await builder.close()
 
     return create_app(
         settings=settings,

@@ -52,11 +52,16 @@ class LibraryPagePublic(BaseModel):
 async def list_library(
     _reader: LibraryReader,
     library: LibraryDep,
+    request: Request,
+    as_of: AsOf,
     field: IndustryField | None = None,
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> LibraryPagePublic:
+    """``as_of`` answers with the library as it stood then (时间回溯), rebuilt from intake's topic."""
+    if as_of is not None:
+        library = request.app.state.library_as_of(as_of)
     items, total = await library.search(
         field=field.value if field else None, region=region, page=page, page_size=page_size
     )
