@@ -320,11 +320,14 @@ async def test_a_conclusion_opens_cases_once_and_they_follow_the_ladder(
         # agree, the projection has applied everything that happened before them
         while True:
             first = (await client.get("/figures/funnel", headers=TORCH)).json()
+            first_cases = (await client.get("/cases", headers=TORCH)).json()
             await asyncio.sleep(1.0)
             moment = datetime.now(UTC)
             second = (await client.get("/figures/funnel", headers=TORCH)).json()
-            if first == second:
+            second_cases = (await client.get("/cases", headers=TORCH)).json()
+            if first == second and first_cases == second_cases:
                 RECORDED["funnel"] = (moment, second)
+                RECORDED["cases"] = (moment, second_cases)
                 break
 
         steps = (await client.get("/timelines/achievements/trk-a1", headers=HOST)).json()
@@ -429,6 +432,10 @@ async def test_the_funnel_as_of_a_moment_is_what_it_answered_then(tracking_stack
         )
         assert then.status_code == 200, then.text
         assert then.json() == answered
+        moment, listed = RECORDED["cases"]
+        cases_then = await client.get("/cases", params={"as_of": moment.isoformat()}, headers=TORCH)
+        assert cases_then.status_code == 200, cases_then.text
+        assert cases_then.json() == listed
         before = await client.get(
             "/figures/funnel/by/host",
             params={"as_of": "2020-01-01T00:00:00+08:00"},

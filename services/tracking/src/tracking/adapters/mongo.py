@@ -28,6 +28,17 @@ DIRECTORY = "roadshow_directory"
 _PRIVATE = {"_versions": 0}
 
 
+def cases_of(facts: Facts, filters: dict[str, Any], limit: int = 500) -> list[dict[str, Any]]:
+    """The cases among ``facts`` whose fields equal ``filters``, soonest follow-up first."""
+    documents = [
+        d
+        for d in facts.of(CASE)
+        if "achievement_id" in d and all(d.get(k) == v for k, v in filters.items())
+    ]
+    documents.sort(key=lambda d: (d.get("next_follow_up") or "9999", d["_id"]))
+    return documents[:limit]
+
+
 class MongoFacts:
     """Queries over the facts projection."""
 
@@ -96,14 +107,7 @@ class MongoFacts:
 
     async def cases(self, filters: dict[str, Any], limit: int = 500) -> list[dict[str, Any]]:
         """Cases whose fields equal ``filters``, soonest follow-up first (from ``all``)."""
-        facts = await self.all()
-        documents = [
-            d
-            for d in facts.of(CASE)
-            if "achievement_id" in d and all(d.get(k) == v for k, v in filters.items())
-        ]
-        documents.sort(key=lambda d: (d.get("next_follow_up") or "9999", d["_id"]))
-        return documents[:limit]
+        return cases_of(await self.all(), filters, limit)
 
     async def case(self, case_id: str) -> dict[str, Any] | None:
         collection = await self.collection()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
+from tracking.adapters.history import FactsAsOf
+from tracking.adapters.mongo import cases_of
 from tracking.application.handlers import load
 from tracking.domain.case import TrackingCase
 from tracking.domain.commands import (
@@ -129,6 +131,8 @@ def case_view(case: TrackingCase, version: int) -> dict[str, Any]:
 async def list_cases(
     _: Reader,
     facts: FactsDep,
+    request: Request,
+    as_of: AsOf,
     achievement_id: str | None = None,
     company_id: str | None = None,
     stage: CaseStage | None = None,
@@ -149,7 +153,11 @@ async def list_cases(
         filters["host_id"] = host_id
     if year:
         filters["year"] = year
-    cases = await facts.cases(filters)
+    if as_of is None:
+        cases = await facts.cases(filters)
+    else:  # the cases as they stood then (时间回溯), from the facts folded over the topics
+        history: FactsAsOf = request.app.state.facts_as_of
+        cases = cases_of(await history.at(as_of), filters)
     if flagged:
         cases = [
             c
