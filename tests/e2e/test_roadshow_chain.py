@@ -316,6 +316,11 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
             json={"achievement_id": left[0], "modes": ["license"], "message": "希望了解许可条件"},
         )
         assert asked.status_code == 200, asked.text
+        channel_then = (
+            await roadshow.get(f"/roadshows/{rid}/online-channel", headers=holder)
+        ).json()
+        asked_at = datetime.now(UTC)
+        assert [r["state"] for r in channel_then["requests"]] == ["requested"]
         stranger = await roadshow.post(
             f"/roadshows/{rid}/online-channel/accept",
             headers=bearer(Role.HOLDER, "someone-else"),
@@ -416,6 +421,20 @@ async def test_from_an_approved_host_to_the_conclusion_tracking_sees(
             )
         ).json()
         assert then == staged
+        # so do the online channel before the holder answered, and the year's programme
+        channel_again = await roadshow.get(
+            f"/roadshows/{rid}/online-channel",
+            params={"as_of": asked_at.isoformat()},
+            headers=holder,
+        )
+        assert channel_again.json() == channel_then
+        answered = (await roadshow.get(f"/roadshows/{rid}/online-channel", headers=holder)).json()
+        assert [r["state"] for r in answered["requests"]] == ["accepted"]
+        before_launch = await roadshow.get(
+            f"/programmes/{YEAR}", params={"as_of": "2020-01-01T00:00:00Z"}, headers=host
+        )
+        assert before_launch.status_code == 404
+
         # the audit trail shows who received the shortlist, and what caused it
         audit = await roadshow.get(f"/streams/{rid}/history", headers=torch)
         assert audit.status_code == 200, audit.text

@@ -163,6 +163,19 @@ def _apply_one(
     return documents
 
 
+class StreamsAsOf:
+    """The event store's reads as of a moment: ``load`` answers every stream as it stood then
+    (its commits recorded at or before ``moment``). Hand it to read code written against the
+    store's ``load`` and the same code answers as of the moment (时间回溯)."""
+
+    def __init__(self, history: StreamHistory, moment: datetime) -> None:
+        self._history = history
+        self._moment = moment
+
+    async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream:
+        return stream_from(stream_id, await self._history.commits(stream_id, until=self._moment))
+
+
 def apply_event(
     projector: Projector, documents: dict[str, dict[str, Any]], event: EventEnvelope
 ) -> dict[str, dict[str, Any]]:

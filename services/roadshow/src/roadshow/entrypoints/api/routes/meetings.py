@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Response
 
-from roadshow.application.handlers import load
+from roadshow.application.handlers import StreamLoader, load
 from roadshow.application.scheduler import (
     SIDE_NAMES,
     STATUS_NAMES,
@@ -38,7 +38,7 @@ from roadshow.domain.meetings import (
     meeting_facts,
 )
 from roadshow.domain.roadshow_event import RoadshowEvent
-from roadshow.entrypoints.api.deps import ORGANISERS, OrganiserContext, RoadshowDep
+from roadshow.entrypoints.api.deps import ORGANISERS, OrganiserContext, ReadsDep, RoadshowDep
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
 from ztc_shared.contracts.roadshow import MEETING_LEVEL_NAMES, meetings_id
@@ -71,12 +71,12 @@ PREFERENCE_EXAMPLE = {
 
 
 async def _loaded(
-    roadshow: RoadshowDep, roadshow_id: str
+    reads: StreamLoader, roadshow_id: str
 ) -> tuple[OneToOneMeetings, MeetingFacts, Schedule]:
-    event = await load(roadshow.ports.store, RoadshowEvent, roadshow_id)
+    event = await load(reads, RoadshowEvent, roadshow_id)
     if event.planned is None:
         raise NotFound("roadshow", roadshow_id)
-    meetings = await load(roadshow.ports.store, OneToOneMeetings, meetings_id(roadshow_id))
+    meetings = await load(reads, OneToOneMeetings, meetings_id(roadshow_id))
     if meetings.schedule is None:
         raise StateConflict("no_schedule", "尚未生成对接日程", "No schedule has been proposed")
     return meetings, meeting_facts(event), meetings.schedule
@@ -227,9 +227,9 @@ async def missed(
     summary="对接日程 The whole schedule, unplaced pairs with reasons, the day's changes",
 )
 async def read_schedule(
-    roadshow_id: str, principal: OrganiserReader, roadshow: RoadshowDep, response: Response
+    roadshow_id: str, principal: OrganiserReader, reads: ReadsDep, response: Response
 ) -> dict[str, Any]:
-    meetings, facts, schedule = await _loaded(roadshow, roadshow_id)
+    meetings, facts, schedule = await _loaded(reads, roadshow_id)
     meetings.require_reader(_actor(principal), facts)
     problem = meetings.problem(facts)
     names = {c.credit_code: c.name for c in problem.companies}
@@ -287,10 +287,8 @@ async def read_schedule(
     "/{roadshow_id}/meetings/agenda",
     summary="我的对接日程 The caller's agenda: a company its own, a holder its projects'",
 )
-async def my_agenda(
-    roadshow_id: str, principal: PartyReader, roadshow: RoadshowDep
-) -> dict[str, Any]:
-    meetings, facts, schedule = await _loaded(roadshow, roadshow_id)
+async def my_agenda(roadshow_id: str, principal: PartyReader, reads: ReadsDep) -> dict[str, Any]:
+    meetings, facts, schedule = await _loaded(reads, roadshow_id)
     by_party = agendas(meetings.problem(facts), schedule)
     if principal.role is Role.COMPANY:
         parties = [principal.subject]
@@ -319,9 +317,9 @@ async def my_agenda(
     responses={200: {"content": {XLSX: {}}, "description": "一对一对接日程.xlsx"}},
 )
 async def export_schedule(
-    roadshow_id: str, principal: OrganiserReader, roadshow: RoadshowDep
+    roadshow_id: str, principal: OrganiserReader, reads: ReadsDep
 ) -> Response:
-    meetings, facts, schedule = await _loaded(roadshow, roadshow_id)
+    meetings, facts, schedule = await _loaded(reads, roadshow_id)
     meetings.require_reader(_actor(principal), facts)
     # Writing a large session's workbook takes a while: off the event loop.
     data = await asyncio.to_thread(export_xlsx, meetings.problem(facts), schedule)

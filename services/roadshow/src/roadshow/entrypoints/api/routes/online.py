@@ -15,7 +15,13 @@ from roadshow.domain.commands import (
 )
 from roadshow.domain.online import REQUEST_STATE_NAMES, OnlineChannel
 from roadshow.domain.roadshow_event import RoadshowEvent
-from roadshow.entrypoints.api.deps import ORGANISERS, CompanyContext, Everyone, RoadshowDep
+from roadshow.entrypoints.api.deps import (
+    ORGANISERS,
+    CompanyContext,
+    Everyone,
+    ReadsDep,
+    RoadshowDep,
+)
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
 from ztc_shared.contracts.roadshow import online_channel_id
@@ -48,16 +54,20 @@ DECLINE_EXAMPLE = {
     summary="线上对接渠道 The projects offered outside the stage, and the requests one may see",
 )
 async def read_online_channel(
-    roadshow_id: str, principal: Everyone, roadshow: RoadshowDep, response: Response
+    roadshow_id: str,
+    principal: Everyone,
+    roadshow: RoadshowDep,
+    reads: ReadsDep,
+    response: Response,
 ) -> dict[str, Any]:
     """Everyone sees the listing; a company sees its own requests, a holder those for their
     projects, the organisers all of them."""
-    event = await load(roadshow.ports.store, RoadshowEvent, roadshow_id)
+    event = await load(reads, RoadshowEvent, roadshow_id)
     if event.planned is None:
         raise NotFound("roadshow", roadshow_id)
     offered = list(event.shortlist.not_selected) if event.shortlist else []
     cards = await roadshow.ports.directory.achievements(offered)
-    channel = await load(roadshow.ports.store, OnlineChannel, online_channel_id(roadshow_id))
+    channel = await load(reads, OnlineChannel, online_channel_id(roadshow_id))
     response.headers["X-Stream-Version"] = str(channel.version)
     projects = []
     for achievement_id in offered:

@@ -19,6 +19,7 @@ from roadshow.entrypoints.api.deps import (
     ApplicationReader,
     Everyone,
     ProvinceContext,
+    ReadsDep,
     RoadshowDep,
     TorchContext,
 )
@@ -123,15 +124,13 @@ def _application_view(application: HostApplication) -> dict[str, Any]:
     summary="并列比较年度申请 The year's applications side by side (fields, base, scale, funding)",
 )
 async def compare_applications(
-    year: int, principal: ApplicationReader, roadshow: RoadshowDep
+    year: int, principal: ApplicationReader, reads: ReadsDep
 ) -> list[dict[str, Any]]:
     """Torch Center sees every province's application; a province sees its own."""
     codes = list(PROVINCES) if principal.role.value == "torch_center" else [principal.region]
     views = []
     for code in codes:
-        application = await load(
-            roadshow.ports.store, HostApplication, host_application_id(year, code)
-        )
+        application = await load(reads, HostApplication, host_application_id(year, code))
         if application.submitted is not None:
             views.append(_application_view(application))
     return views
@@ -153,8 +152,8 @@ async def launch_programme(
 
 
 @router.get("/programmes/{year}", summary="年度计划 The year's programme: hosts and notice")
-async def read_programme(year: int, _principal: Everyone, roadshow: RoadshowDep) -> dict[str, Any]:
-    programme = await load(roadshow.ports.store, Programme, programme_id(year))
+async def read_programme(year: int, _principal: Everyone, reads: ReadsDep) -> dict[str, Any]:
+    programme = await load(reads, Programme, programme_id(year))
     if programme.launched is None:
         raise NotFound("programme", str(year))
     return programme.launched.model_dump(mode="json")

@@ -41,6 +41,7 @@ from roadshow.entrypoints.api.deps import (
     HostContext,
     OrganiserContext,
     OrganiserReader,
+    ReadsDep,
     RegistrarContext,
     RoadshowDep,
 )
@@ -338,10 +339,12 @@ async def close_review(
     summary="评议结果 Raw and normalised scores, ranks and comments (after the window closes)",
 )
 async def review_results(
-    roadshow_id: str, principal: OrganiserReader, roadshow: RoadshowDep
+    roadshow_id: str, principal: OrganiserReader, reads: ReadsDep
 ) -> dict[str, Any]:
-    event = await _event(roadshow, roadshow_id)
-    review = await load(roadshow.ports.store, Review, review_id(roadshow_id))
+    event = await load(reads, RoadshowEvent, roadshow_id)
+    if event.planned is None:
+        raise NotFound("roadshow", roadshow_id)
+    review = await load(reads, Review, review_id(roadshow_id))
     actor = Actor(id=principal.subject, role=principal.role.value)
     results = review.results_for(actor, event.facts())
     return {
