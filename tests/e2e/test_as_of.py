@@ -324,3 +324,29 @@ async def test_a_list_as_of_a_moment_is_what_the_projection_listed_then(
         )
         assert export.status_code == 200, export.text
         assert export.content[:2] == b"PK"  # a workbook of the catalogue as it was then
+
+
+async def test_a_collection_call_as_of_a_moment_is_what_it_was(running_slice: Slice) -> None:
+    province = bearer(Role.PROVINCE, "gd-as-of")
+    async with httpx.AsyncClient(base_url=running_slice.intake, timeout=15) as client:
+        opened = await client.post(
+            "/calls",
+            json={
+                "title": "2026年度新能源成果常态化征集",
+                "kind": "open",
+                "fields": ["new_energy"],
+            },
+            headers=province,
+        )
+        assert opened.status_code == 201, opened.text
+        url = f"/calls/{opened.json()['id']}"
+        live = (await client.get(url, headers=province)).json()
+        moment = datetime.now(UTC)
+        await asyncio.sleep(0.005)
+        closed = await client.post(f"{url}/close", json={}, headers=province)
+        assert closed.status_code == 200, closed.text
+        assert (await client.get(url, headers=province)).json()["status"] == "closed"
+        then = await client.get(url, params={"as_of": moment.isoformat()}, headers=province)
+        assert then.status_code == 200, then.text
+        assert then.json() == live
+        assert live["status"] == "open"

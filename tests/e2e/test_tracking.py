@@ -414,6 +414,25 @@ async def test_the_hosts_summary_is_drafted_from_the_year_and_exported(
         )
         assert returned.json()["status"] == "returned"
 
+        # as of the moment it was drafted, a summary reads as it did then (时间回溯); a host of its
+        # own, whose history no test writes with a moved clock
+        quiet = bearer(Role.HOST, "host-as-of")
+        other_base = f"/summaries/{YEAR}/host-as-of"
+        drafted = await client.post(
+            f"{other_base}/draft",
+            json={"host_name": "回溯测试局", "narrative": narrative},
+            headers=quiet,
+        )
+        assert drafted.status_code == 200, drafted.text
+        live = (await client.get(other_base, headers=quiet)).json()
+        drafted_at = datetime.now(UTC)
+        await asyncio.sleep(0.005)
+        assert (await client.post(f"{other_base}/submit", headers=quiet)).status_code == 200
+        then = await client.get(other_base, params={"as_of": drafted_at.isoformat()}, headers=quiet)
+        assert then.status_code == 200, then.text
+        assert then.json() == live
+        assert (await client.get(other_base, headers=quiet)).json()["status"] == "submitted"
+
         docx = await client.get(f"{base}/export.docx", headers=TORCH)
         assert docx.status_code == 200
         text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)

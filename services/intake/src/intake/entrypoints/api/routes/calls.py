@@ -14,6 +14,7 @@ from ztc_shared.application import CommandContext
 from ztc_shared.auth import Role
 from ztc_shared.domain import NotFound
 from ztc_shared.events import EVENTS
+from ztc_shared.history import AsOf, StreamHistoryDep, load_as_of
 from ztc_shared.web import CommandContextFor, reply_to
 
 router = APIRouter(prefix="/calls", tags=["calls 征集"])
@@ -63,8 +64,11 @@ async def close_call(
 
 
 @router.get("/{call_id}", response_model=CallView, summary="查看征集 Read a call")
-async def read_call(call_id: str, _reader: Reader, intake: IntakeDep) -> CallView:
-    loaded = await intake.ports.store.load(call_id)
+async def read_call(
+    call_id: str, _reader: Reader, intake: IntakeDep, history: StreamHistoryDep, as_of: AsOf
+) -> CallView:
+    """``as_of`` answers with the call as it stood then (时间回溯)."""
+    loaded = await load_as_of(intake.ports.store, history, call_id, as_of)
     if loaded.version == 0 or loaded.events[0].event_type != "CollectionCallOpened":
         raise NotFound("collection_call", call_id)
     call = CollectionCall.rehydrate(call_id, [EVENTS.payload(e) for e in loaded.events])

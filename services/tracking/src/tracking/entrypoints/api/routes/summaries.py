@@ -10,12 +10,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Path, Response
 
 from tracking.adapters.exports import summary_docx, summary_xlsx
-from tracking.application.handlers import load
+from tracking.application.handlers import StreamLoader, load
 from tracking.bootstrap import Tracking
 from tracking.domain.commands import AcceptSummary, DraftSummary, ReturnSummary, SubmitSummary
 from tracking.domain.summary import SUMMARY_STATUS_NAMES, YearSummary, deadline_of
 from tracking.entrypoints.api.deps import (
     HostContext,
+    ReadsDep,
     SummaryReader,
     TorchContext,
     TrackingDep,
@@ -43,8 +44,8 @@ DRAFT_EXAMPLE = {
 }
 
 
-async def _summary(tracking: Tracking, year: int, host_id: str) -> YearSummary:
-    summary = await load(tracking.ports.store, YearSummary, summary_id(year, host_id))
+async def _summary(reads: StreamLoader, year: int, host_id: str) -> YearSummary:
+    summary = await load(reads, YearSummary, summary_id(year, host_id))
     if summary.draft is None:
         raise NotFound("year_summary", summary_id(year, host_id))
     return summary
@@ -52,9 +53,9 @@ async def _summary(tracking: Tracking, year: int, host_id: str) -> YearSummary:
 
 @router.get("/{year}/{host_id}", summary="工作总结 A host's summary (figures, narrative, status)")
 async def get_summary(
-    year: Year, host_id: HostId, _: SummaryReader, tracking: TrackingDep
+    year: Year, host_id: HostId, _: SummaryReader, reads: ReadsDep
 ) -> dict[str, Any]:
-    summary = await _summary(tracking, year, host_id)
+    summary = await _summary(reads, year, host_id)
     draft = summary.draft
     assert draft is not None
     return {
@@ -139,10 +140,8 @@ def _download(content: bytes, media_type: str, name: str, ascii_name: str) -> Re
     responses={200: {"content": {DOCX: {}}, "description": "工作总结.docx"}},
     response_class=Response,
 )
-async def export_docx(
-    year: Year, host_id: HostId, _: SummaryReader, tracking: TrackingDep
-) -> Response:
-    summary = await _summary(tracking, year, host_id)
+async def export_docx(year: Year, host_id: HostId, _: SummaryReader, reads: ReadsDep) -> Response:
+    summary = await _summary(reads, year, host_id)
     assert summary.draft is not None
     data = await asyncio.to_thread(
         summary_docx, summary.draft, SUMMARY_STATUS_NAMES[summary.status]
@@ -156,10 +155,8 @@ async def export_docx(
     responses={200: {"content": {XLSX: {}}, "description": "工作总结.xlsx"}},
     response_class=Response,
 )
-async def export_xlsx(
-    year: Year, host_id: HostId, _: SummaryReader, tracking: TrackingDep
-) -> Response:
-    summary = await _summary(tracking, year, host_id)
+async def export_xlsx(year: Year, host_id: HostId, _: SummaryReader, reads: ReadsDep) -> Response:
+    summary = await _summary(reads, year, host_id)
     assert summary.draft is not None
     data = await asyncio.to_thread(
         summary_xlsx, summary.draft, SUMMARY_STATUS_NAMES[summary.status]
