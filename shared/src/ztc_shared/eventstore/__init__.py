@@ -6,6 +6,14 @@ from ztc_shared.eventstore.ports import (
     EventStore,
     IdempotencyKeyReused,
     LoadedStream,
+    StreamReader,
 )
 
-__all__ = ["Commit", "ConcurrencyConflict", "EventStore", "IdempotencyKeyReused", "LoadedStream"]
+__all__ = [
+    "Commit",
+    "ConcurrencyConflict",
+    "EventStore",
+    "IdempotencyKeyReused",
+    "LoadedStream",
+    "StreamReader",
+]

@@ -64,6 +64,13 @@ class LoadedStream:
     from_cache: bool = False
 
 
+class StreamReader(Protocol):
+    """What reads need of an event store: a stream as stored. ``EventStore`` is one; so is
+    ``ztc_shared.history.StreamsAsOf``, which answers every stream as of a moment."""
+
+    async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream: ...
+
+
 class EventStore(Protocol):
     """Append-only storage of commits.
 

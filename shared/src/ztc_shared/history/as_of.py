@@ -25,7 +25,7 @@ from fastapi import Query
 
 from ztc_shared.domain.errors import DomainError
 from ztc_shared.events.envelope import EventEnvelope
-from ztc_shared.eventstore.ports import EventStore, LoadedStream
+from ztc_shared.eventstore.ports import EventStore, LoadedStream, StreamReader
 from ztc_shared.history.ports import RecordedCommit, StreamHistory
 from ztc_shared.projections.runner import VERSIONS, Projector
 
@@ -174,6 +174,16 @@ class StreamsAsOf:
 
     async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream:
         return stream_from(stream_id, await self._history.commits(stream_id, until=self._moment))
+
+
+def streams_at(
+    store: StreamReader, history: StreamHistory | None, as_of: datetime | None
+) -> StreamReader:
+    """Where a read loads streams from: ``store`` now, or every stream as it stood at ``as_of``."""
+    if as_of is None:
+        return store
+    assert history is not None, "as_of needs the service's stream history"
+    return StreamsAsOf(history, as_of)
 
 
 def apply_event(

@@ -12,7 +12,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from roadshow.application.directory import Directory, InMemoryDirectory
 from roadshow.application.scheduler import Problem, Schedule, schedule_fast
@@ -70,7 +70,7 @@ from ztc_shared.contracts.roadshow import (
 )
 from ztc_shared.domain import Aggregate, NotFound
 from ztc_shared.events import EVENTS
-from ztc_shared.eventstore import EventStore, LoadedStream
+from ztc_shared.eventstore import EventStore, StreamReader
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,7 @@ class Ports:
 A = TypeVar("A", bound=Aggregate)
 
 
-class StreamLoader(Protocol):
-    """What reads need of the event store (``ztc_shared.history.StreamsAsOf`` fits too)."""
-
-    async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream: ...
-
-
-async def load(store: StreamLoader, kind: type[A], stream_id: str) -> A:
+async def load(store: StreamReader, kind: type[A], stream_id: str) -> A:
     """The aggregate as stored now, for a read or for facts another decision needs.
 
     Always read from the database (``fresh``): the store's cache of streams is corrected only

@@ -35,7 +35,7 @@ from ztc_shared.contracts.tracking import (
 )
 from ztc_shared.domain import Aggregate, Forbidden, NotFound
 from ztc_shared.events import EVENTS
-from ztc_shared.eventstore import EventStore, LoadedStream
+from ztc_shared.eventstore import EventStore, StreamReader
 
 
 class FiguresSource(Protocol):
@@ -315,13 +315,7 @@ HANDLERS: dict[type[Any], Handler] = {
 A = TypeVar("A", bound=Aggregate)
 
 
-class StreamLoader(Protocol):
-    """What reads need of the event store (``ztc_shared.history.StreamsAsOf`` fits too)."""
-
-    async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream: ...
-
-
-async def load(store: StreamLoader, kind: type[A], stream_id: str) -> A:
+async def load(store: StreamReader, kind: type[A], stream_id: str) -> A:
     """An aggregate as recorded (a new one when its stream is empty or of another kind).
 
     Always read from the database (``fresh``): the API, the ``cases`` reaction and the follow-up

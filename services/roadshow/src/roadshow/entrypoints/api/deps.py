@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from roadshow.application.handlers import StreamLoader
 from roadshow.bootstrap import Roadshow
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
+from ztc_shared.eventstore import StreamReader
 from ztc_shared.history import AsOf, StreamHistory
-from ztc_shared.history.as_of import StreamsAsOf
+from ztc_shared.history.as_of import streams_at
 from ztc_shared.web import CommandContextFor, require_roles
 
 
@@ -23,16 +23,14 @@ async def get_roadshow(request: Request) -> Roadshow:
 RoadshowDep = Annotated[Roadshow, Depends(get_roadshow)]
 
 
-async def get_reads(request: Request, roadshow: RoadshowDep, as_of: AsOf) -> StreamLoader:
+async def get_reads(request: Request, roadshow: RoadshowDep, as_of: AsOf) -> StreamReader:
     """Where reads load streams from: the event store now, or — with ``as_of`` (时间回溯) — every
     stream as it stood then (from ``app.state.stream_history``)."""
-    if as_of is None:
-        return roadshow.ports.store
-    history: StreamHistory = request.app.state.stream_history
-    return StreamsAsOf(history, as_of)
+    history: StreamHistory | None = getattr(request.app.state, "stream_history", None)
+    return streams_at(roadshow.ports.store, history, as_of)
 
 
-ReadsDep = Annotated[StreamLoader, Depends(get_reads)]
+ReadsDep = Annotated[StreamReader, Depends(get_reads)]
 
 OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
 ORGANISERS = (Role.HOST, *OPERATORS)

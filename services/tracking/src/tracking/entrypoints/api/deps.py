@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from tracking.adapters.mongo import MongoFacts
-from tracking.application.handlers import StreamLoader
 from tracking.bootstrap import Tracking
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
+from ztc_shared.eventstore import StreamReader
 from ztc_shared.history import AsOf, StreamHistory
-from ztc_shared.history.as_of import StreamsAsOf
+from ztc_shared.history.as_of import streams_at
 from ztc_shared.web import CommandContextFor, require_roles
 
 
@@ -30,16 +30,14 @@ TrackingDep = Annotated[Tracking, Depends(get_tracking)]
 FactsDep = Annotated[MongoFacts, Depends(get_facts)]
 
 
-async def get_reads(request: Request, tracking: TrackingDep, as_of: AsOf) -> StreamLoader:
+async def get_reads(request: Request, tracking: TrackingDep, as_of: AsOf) -> StreamReader:
     """Where reads load streams from: the event store now, or — with ``as_of`` (时间回溯) — every
     stream as it stood then (from ``app.state.stream_history``)."""
-    if as_of is None:
-        return tracking.ports.store
-    history: StreamHistory = request.app.state.stream_history
-    return StreamsAsOf(history, as_of)
+    history: StreamHistory | None = getattr(request.app.state, "stream_history", None)
+    return streams_at(tracking.ports.store, history, as_of)
 
 
-ReadsDep = Annotated[StreamLoader, Depends(get_reads)]
+ReadsDep = Annotated[StreamReader, Depends(get_reads)]
 
 OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
 FOLLOWERS = (Role.HOST, Role.SUPPORT_ORG, *OPERATORS)  # who records a case's progress

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Response
 
-from roadshow.application.handlers import StreamLoader, load
+from roadshow.application.handlers import load
 from roadshow.application.scheduler import (
     SIDE_NAMES,
     STATUS_NAMES,
@@ -43,6 +43,7 @@ from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
 from ztc_shared.contracts.roadshow import MEETING_LEVEL_NAMES, meetings_id
 from ztc_shared.domain import NotFound, StateConflict
+from ztc_shared.eventstore import StreamReader
 from ztc_shared.web import CommandContextFor, reply_to, require_roles
 
 router = APIRouter(prefix="/roadshows", tags=["meetings 一对一对接"])
@@ -71,7 +72,7 @@ PREFERENCE_EXAMPLE = {
 
 
 async def _loaded(
-    reads: StreamLoader, roadshow_id: str
+    reads: StreamReader, roadshow_id: str
 ) -> tuple[OneToOneMeetings, MeetingFacts, Schedule]:
     event = await load(reads, RoadshowEvent, roadshow_id)
     if event.planned is None:

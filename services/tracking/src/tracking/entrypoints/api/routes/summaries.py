@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Path, Response
 
 from tracking.adapters.exports import summary_docx, summary_xlsx
-from tracking.application.handlers import StreamLoader, load
+from tracking.application.handlers import load
 from tracking.bootstrap import Tracking
 from tracking.domain.commands import AcceptSummary, DraftSummary, ReturnSummary, SubmitSummary
 from tracking.domain.summary import SUMMARY_STATUS_NAMES, YearSummary, deadline_of
@@ -24,6 +24,7 @@ from tracking.entrypoints.api.deps import (
 from ztc_shared.application import CommandContext
 from ztc_shared.contracts.tracking import summary_id
 from ztc_shared.domain import NotFound
+from ztc_shared.eventstore import StreamReader
 from ztc_shared.web import reply_to
 
 router = APIRouter(prefix="/summaries", tags=["summaries 工作总结"])
@@ -44,7 +45,7 @@ DRAFT_EXAMPLE = {
 }
 
 
-async def _summary(reads: StreamLoader, year: int, host_id: str) -> YearSummary:
+async def _summary(reads: StreamReader, year: int, host_id: str) -> YearSummary:
     summary = await load(reads, YearSummary, summary_id(year, host_id))
     if summary.draft is None:
         raise NotFound("year_summary", summary_id(year, host_id))
