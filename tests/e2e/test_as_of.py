@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import SETTINGS, Slice, bearer, draft_body
+from tests.e2e.conftest import SETTINGS, Slice, bearer, draft_body, prefixed_env
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, load_catalogue
-from ztc_shared.testing.processes import WORKERS, ServiceProcess, free_port
+from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -263,32 +263,52 @@ async def test_a_library_entry_rebuilt_from_the_topic_is_what_the_projection_ans
 
 
 @pytest.fixture(scope="module")
-def catalogue_worker(running_slice: Slice) -> Iterator[ServiceProcess]:
-    """Intake's catalogue projection, which the slice does not run."""
-    worker = ServiceProcess(
-        "intake-worker-catalogue-as-of",
-        WORKERS["intake"],
-        env={**running_slice.env, "INTAKE_WORKER_METRICS_PORT": str(free_port())},
-        log_dir=running_slice.log_dir,
-        args=("run", "catalogue"),
-        ready_marker="projection.worker_started",
-    ).start()
+def catalogue_slice(running_slice: Slice) -> Iterator[str]:
+    """Intake's API, relay and catalogue projection under a prefix of their own: the catalogue
+    this test fills must not be the one the session's other tests check duplicates against."""
+    env = prefixed_env(running_slice.env, f"{running_slice.env['ZTC_TOPIC_PREFIX'][:-1]}-asof")
+    port = free_port()
+    env["INTAKE_PORT"] = str(port)
+    processes = [
+        ServiceProcess(
+            "intake-api-as-of", APIS["intake"], env=env, log_dir=running_slice.log_dir, port=port
+        ),
+        ServiceProcess(
+            "intake-relay-as-of",
+            RELAYS["intake"],
+            env=env,
+            log_dir=running_slice.log_dir,
+            ready_marker="relay.started",
+        ),
+        ServiceProcess(
+            "intake-worker-catalogue-as-of",
+            WORKERS["intake"],
+            env={**env, "INTAKE_WORKER_METRICS_PORT": str(free_port())},
+            log_dir=running_slice.log_dir,
+            args=("run", "catalogue"),
+            ready_marker="projection.worker_started",
+        ),
+    ]
+    for process in processes:
+        process.start()
     try:
-        worker.wait_ready(timeout=90)
-        yield worker
+        for process in processes:
+            process.wait_ready(timeout=90)
+        yield processes[0].url
     finally:
-        worker.stop()
+        for process in processes:
+            process.stop()
 
 
 async def test_a_list_as_of_a_moment_is_what_the_projection_listed_then(
-    running_slice: Slice, catalogue_worker: ServiceProcess
+    catalogue_slice: str,
 ) -> None:
     """The catalogue list (a projection of intake's topic) as of a moment is rebuilt from the topic
     up to then; each answer recorded live once the projection showed the last change."""
     holder = bearer(Role.HOLDER, f"as-of-lister-{datetime.now(UTC).timestamp():.0f}")
     recorded: list[tuple[datetime, Any]] = []
 
-    async with httpx.AsyncClient(base_url=running_slice.intake, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=catalogue_slice, timeout=30) as client:
 
         async def record_when(expected: dict[str, str]) -> None:
             async with asyncio.timeout(30):
