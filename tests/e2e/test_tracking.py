@@ -244,6 +244,9 @@ async def test_a_conclusion_opens_cases_once_and_they_follow_the_ladder(
         assert detail["stage"] == "negotiating" and detail["stage_name"] == "意向洽谈"
         assert detail["host_id"] == "host-trk" and detail["field"] == "new_energy"
         negotiating_at = datetime.now(UTC)  # the case's next event (the deal) comes later
+        RECORDED["timeline before the deal"] = await settled(
+            client, "/timelines/achievements/trk-a1", HOST
+        )
 
         bad = await client.post(
             f"/cases/{case}/deals",
@@ -330,9 +333,29 @@ async def test_a_conclusion_opens_cases_once_and_they_follow_the_ladder(
                 RECORDED["cases"] = (moment, second_cases)
                 break
 
-        steps = (await client.get("/timelines/achievements/trk-a1", headers=HOST)).json()
+        RECORDED["timeline"] = await settled(client, "/timelines/achievements/trk-a1", HOST)
+        RECORDED["company timeline"] = await settled(
+            client, f"/timelines/companies/{company_id(1)}", HOST
+        )
+        steps = RECORDED["timeline"][1]
         kinds = [s["event_type"] for s in steps["entries"]]
         assert {"IntentDeclared", "RoadshowConcluded", "DealSigned", "ProjectLanded"} <= set(kinds)
+        before_deal = [s["event_type"] for s in RECORDED["timeline before the deal"][1]["entries"]]
+        assert "IntentDeclared" in before_deal and "DealSigned" not in before_deal
+
+
+async def settled(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str]
+) -> tuple[datetime, Any]:
+    """A live answer and the moment it stood for: once two reads a second apart agree, the
+    projection has applied everything that happened before the moment between them."""
+    while True:
+        first = (await client.get(path, headers=headers)).json()
+        await asyncio.sleep(1.0)
+        moment = datetime.now(UTC)
+        second = (await client.get(path, headers=headers)).json()
+        if first == second:
+            return moment, second
 
 
 async def test_the_timer_flags_an_overdue_case_once(
@@ -455,6 +478,16 @@ async def test_the_funnel_as_of_a_moment_is_what_it_answered_then(tracking_stack
         cases_then = await client.get("/cases", params={"as_of": moment.isoformat()}, headers=TORCH)
         assert cases_then.status_code == 200, cases_then.text
         assert cases_then.json() == listed
+        for name in ("timeline before the deal", "timeline", "company timeline"):
+            moment, answered = RECORDED[name]
+            path = (
+                f"/timelines/companies/{company_id(1)}"
+                if name == "company timeline"
+                else "/timelines/achievements/trk-a1"
+            )
+            then = await client.get(path, params={"as_of": moment.isoformat()}, headers=HOST)
+            assert then.status_code == 200, then.text
+            assert then.json() == answered, name
         before = await client.get(
             "/figures/funnel/by/host",
             params={"as_of": "2020-01-01T00:00:00+08:00"},

@@ -240,3 +240,16 @@ async def test_timelines_per_achievement_and_per_company() -> None:
     company = timeline(documents, company_id=company_id(1))
     assert {s["event_type"] for s in company} >= {"MeetingHeld", "TrackingCaseOpened", "DealSigned"}
     assert all(s["company_id"] == company_id(1) for s in company)
+
+
+async def test_the_documents_about_an_achievement_or_a_company_are_those_naming_it() -> None:
+    events, _ = await history()
+    documents = list((await project(events)).values())
+    facts = Facts(documents)
+    about_a1 = facts.about(achievement_id="a1")
+    assert about_a1 and all("a1" in d["achievement_ids"] for d in about_a1)
+    assert len(about_a1) == sum(1 for d in documents if "a1" in d["achievement_ids"])
+    assert timeline(about_a1, achievement_id="a1") == timeline(documents, achievement_id="a1")
+    about_company = facts.about(company_id=company_id(1))
+    assert about_company and all(company_id(1) in d["company_ids"] for d in about_company)
+    assert facts.about(achievement_id="nobody") == []

@@ -98,6 +98,16 @@ class Facts:
     def of(self, kind: str) -> list[dict[str, Any]]:
         return self.by_kind.get(kind, [])
 
+    def about(
+        self, *, achievement_id: str | None = None, company_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The documents concerning one achievement (or one company): what ``MongoFacts.about``
+        asks the live collection, asked of these documents."""
+        field, value = (
+            ("achievement_ids", achievement_id) if achievement_id else ("company_ids", company_id)
+        )
+        return [d for docs in self.by_kind.values() for d in docs if value in d.get(field, [])]
+
     def roadshow_key(self, roadshow_id: str, fallback: dict[str, Any]) -> tuple[int | None, str]:
         roadshow = self.roadshows.get(roadshow_id, {})
         year = roadshow.get("year", fallback.get("year"))

@@ -87,10 +87,13 @@ async def get_funnel_by(
 )
 async def achievement_timeline(
     achievement_id: Annotated[str, Path(min_length=1, max_length=64)],
+    request: Request,
     _: Reader,
     facts: FactsDep,
+    as_of: AsOf,
 ) -> dict[str, Any]:
-    documents = await facts.about(achievement_id=achievement_id)
+    """``as_of``: the timeline as it stood then, from the events up to then."""
+    documents = await _about(request, facts, as_of, achievement_id=achievement_id)
     return {
         "achievement_id": achievement_id,
         "entries": timeline(documents, achievement_id=achievement_id),
@@ -101,6 +104,23 @@ async def achievement_timeline(
     "/timelines/companies/{company_id}",
     summary="企业时间线 Every registration, meeting, intent and deal of one company",
 )
-async def company_timeline(company_id: CreditCode, _: Reader, facts: FactsDep) -> dict[str, Any]:
-    documents = await facts.about(company_id=company_id)
+async def company_timeline(
+    company_id: CreditCode, request: Request, _: Reader, facts: FactsDep, as_of: AsOf
+) -> dict[str, Any]:
+    """``as_of``: the timeline as it stood then, from the events up to then."""
+    documents = await _about(request, facts, as_of, company_id=company_id)
     return {"company_id": company_id, "entries": timeline(documents, company_id=company_id)}
+
+
+async def _about(
+    request: Request,
+    facts: FactsDep,
+    as_of: datetime | None,
+    *,
+    achievement_id: str | None = None,
+    company_id: str | None = None,
+) -> list[dict[str, Any]]:
+    if as_of is None:
+        return await facts.about(achievement_id=achievement_id, company_id=company_id)
+    then = await _facts(request, facts, as_of)
+    return then.about(achievement_id=achievement_id, company_id=company_id)
