@@ -105,6 +105,22 @@ async def test_an_achievement_as_of_each_moment_is_what_it_was_live(running_slic
         assert hidden.status_code == 403
 
 
+async def _settled(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], params: dict[str, Any]
+) -> tuple[datetime, Any]:
+    """A live answer that depends on a worker's projection, and the moment it stood for: once two
+    reads a second apart agree, the projection had applied everything that happened before."""
+    while True:
+        first = await client.get(url, params=params, headers=headers)
+        assert first.status_code == 200, first.text
+        await asyncio.sleep(1.0)
+        moment = datetime.now(UTC)
+        second = await client.get(url, params=params, headers=headers)
+        if second.json() == first.json():
+            await asyncio.sleep(0.005)
+            return moment, second.json()
+
+
 async def test_a_rounds_longlist_before_a_change_is_answered_as_it_was(
     running_slice: Slice,
 ) -> None:
@@ -146,6 +162,8 @@ async def test_a_rounds_longlist_before_a_change_is_answered_as_it_was(
         assert opened.status_code == 201, opened.text
         url = f"/rounds/{opened.json()['id']}"
         await _record(client, url, host, answers)
+        everything = {"limit": 300}  # the whole library, ranked
+        ranked = [await _settled(client, f"{url}/recommendations", host, everything)]
         ids = list(loaded.last_versions)
         for achievement_id in ids:
             added = await client.post(
@@ -155,6 +173,7 @@ async def test_a_rounds_longlist_before_a_change_is_answered_as_it_was(
             )
             assert added.status_code == 200, added.text
             await _record(client, url, host, answers)
+        ranked.append(await _settled(client, f"{url}/recommendations", host, everything))
         removed = await client.post(
             f"{url}/candidates/{ids[0]}/remove", json={"reason": "持有人已另行转让"}, headers=agency
         )
@@ -168,6 +187,18 @@ async def test_a_rounds_longlist_before_a_change_is_answered_as_it_was(
             assert again.status_code == 200, again.text
             assert again.json() == live
             assert again.headers["X-Stream-Version"] == version
+        # the library ranked for the round, as it was ranked then: the same entries, scores and
+        # reasons, and "already longlisted" as it stood
+        longlisted = [{r["achievement_id"] for r in body if r["longlisted"]} for _, body in ranked]
+        assert longlisted == [set(), set(ids)]
+        for moment, live in ranked:
+            again = await client.get(
+                f"{url}/recommendations",
+                params={**everything, "as_of": moment.isoformat()},
+                headers=host,
+            )
+            assert again.status_code == 200, again.text
+            assert again.json() == live
         # the longlist before the removal, asked for a moment between the two commands
         between = answers[3][0] + timedelta(microseconds=1)
         before_change = await client.get(url, params={"as_of": between.isoformat()}, headers=host)

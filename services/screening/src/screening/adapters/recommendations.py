@@ -10,6 +10,9 @@ one at a time, so requests are not held up by the event loop and never see a hal
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from screening.adapters.library_queries import LibraryQueries
@@ -36,6 +39,10 @@ class Recommender:
         self._versions: dict[str, int] = {}
         self._token: tuple[Any, ...] | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def library(self) -> LibraryQueries:
+        return self._library
 
     async def recommend(self, round_: ScreeningRound, limit: int = 100) -> list[Recommendation]:
         opened = round_.opened
@@ -82,3 +89,24 @@ class Recommender:
             self._index.remove(achievement_id)
         for document in documents:
             self._index.add(document)  # a non-candidate (e.g. withdrawn) leaves the index
+
+
+class RecommendersAsOf:
+    """Recommenders over the library as it stood at a moment (时间回溯), one per moment asked: the
+    index of a past library is built once (analysis is the cost) and kept for the last few moments,
+    as the scratch collections it reads are."""
+
+    def __init__(self, library_at: Callable[[datetime], LibraryQueries], *, keep: int = 4) -> None:
+        self._library_at = library_at
+        self._keep = keep
+        self._recommenders: OrderedDict[datetime, Recommender] = OrderedDict()
+
+    def at(self, moment: datetime) -> tuple[Recommender, LibraryQueries]:
+        recommender = self._recommenders.get(moment)
+        if recommender is None:
+            recommender = Recommender(self._library_at(moment))
+            self._recommenders[moment] = recommender
+            while len(self._recommenders) > self._keep:
+                self._recommenders.popitem(last=False)
+        self._recommenders.move_to_end(moment)
+        return recommender, recommender.library

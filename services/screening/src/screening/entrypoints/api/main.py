@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from screening.adapters.library_queries import LibraryQueries
-from screening.adapters.recommendations import Recommender
+from screening.adapters.recommendations import Recommender, RecommendersAsOf
 from screening.adapters.registrants import MongoRegistrants
 from screening.bootstrap import bootstrap, library_queries, projection_definitions
 from screening.config import ScreeningSettings
@@ -70,6 +70,7 @@ def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
                     resources.database, settings.service, settings.topic_prefix, builder, moment
                 ),
             )
+            app.state.recommenders_as_of = RecommendersAsOf(app.state.library_as_of)
             yield
             await builder.close()
 

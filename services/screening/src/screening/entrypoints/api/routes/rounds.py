@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from screening.adapters.recommendations import Recommender
+from screening.adapters.recommendations import Recommender, RecommendersAsOf
 from screening.domain.access import not_pushed_to_you
 from screening.domain.commands import (
     FinalizeShortlist,
@@ -329,13 +329,25 @@ async def recommend(
     screening: ScreeningDep,
     library: LibraryDep,
     request: Request,
+    history: StreamHistoryDep,
+    as_of: AsOf,
     limit: int = Query(default=100, ge=1, le=300, description="条数 How many"),
 ) -> list[RecommendationView]:
-    loaded = await screening.ports.store.load(round_id)
-    if loaded.version == 0 or loaded.events[0].event_type != "ScreeningRoundOpened":
+    """With ``as_of``, the ranking as it would have been then (时间回溯): the round as it stood
+    (its theme, needs, companies' demands and longlist) over the library as it stood."""
+    if as_of is None:
+        loaded = await screening.ports.store.load(round_id)
+        first = loaded.events[0].event_type if loaded.events else None
+        round_ = ScreeningRound.rehydrate(round_id, [EVENTS.payload(e) for e in loaded.events])
+        version = loaded.version
+        recommender: Recommender = request.app.state.recommender
+    else:
+        then = await ROUNDS_AS_OF.as_of(history, round_id, as_of)
+        round_, version, first = then.aggregate, then.version, then.first_event_type
+        recommenders: RecommendersAsOf = request.app.state.recommenders_as_of
+        recommender, library = recommenders.at(as_of)
+    if version == 0 or first != "ScreeningRoundOpened":
         raise NotFound("screening round", round_id)
-    round_ = ScreeningRound.rehydrate(round_id, [EVENTS.payload(e) for e in loaded.events])
-    recommender: Recommender = request.app.state.recommender
     ranked = await recommender.recommend(round_, limit)
     views = []
     for number, item in enumerate(ranked, start=1):
