@@ -51,6 +51,15 @@ class CounterStore(Protocol):
         ...
 
 
+class CounterReader(Protocol):
+    """What the queries read of the counters: the live collection's store, or one as of a
+    moment (``adapters.as_of``)."""
+
+    async def load(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+
+    async def get(self, scope: str) -> dict[str, Any] | None: ...
+
+
 def add_messages(document: dict[str, Any], target: str, messages: Sequence[CountedMessage]) -> bool:
     """Add to a document the facts and entries of the messages it has not counted yet; True when
     it changed. Marks advance for every partition the batch read, facts or not."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from dashboard.adapters.counters import MongoCounterStore
+from dashboard.adapters.counters import CounterReader, MongoCounterStore
 from dashboard.adapters.readmodel import COUNTERS, READ_MODEL, collection_name
 from dashboard.domain.funnel import STAGES, YEAR, empty_counters, funnel, list_id, scope_id
 from dashboard.domain.regions import PROVINCES, province_name
@@ -130,14 +130,21 @@ class DashboardQueries:
         generation = await self._catalog.active_cached(READ_MODEL)
         return self._database[collection_name(name, generation.number)]
 
+    async def _counters(self) -> CounterReader:
+        return MongoCounterStore(await self._collection(COUNTERS))
+
+    def today(self) -> date:
+        """The day the figures are of: today, or the day of the moment asked about."""
+        return date.today()
+
     async def scope(
         self, region: str | None, today: date | None = None, year: int | None = None
     ) -> dict[str, Any]:
         """What the overview page shows of a scope (``region`` None: the nation), in three reads
         by _id at once: the counters with the cases needing attention, and the documents of this
         year and the next (the calendar; the hosts of ``year``, default this year)."""
-        today = today or date.today()
-        store = MongoCounterStore(await self._collection(COUNTERS))
+        today = today or self.today()
+        store = await self._counters()
         years = sorted({today.year, today.year + 1, year or today.year})
         ids = [scope_id(region), *(list_id(region, YEAR, str(y)) for y in years)]
         found = await store.load(ids)
@@ -152,7 +159,7 @@ class DashboardQueries:
         return document
 
     async def overview(self, region: str | None) -> dict[str, Any]:
-        store = MongoCounterStore(await self._collection(COUNTERS))
+        store = await self._counters()
         document = await store.get(scope_id(region)) or empty_counters(scope_id(region))
         return overview_of(document, region)
 
@@ -200,6 +207,26 @@ class DashboardQueries:
         achievements = await self._collection("achievements")
         document = await achievements.find_one({"_id": achievement_id, "published": True})
         return _public_achievement(document) if document else None
+
+
+class DashboardQueriesAsOf(DashboardQueries):
+    """The figures' queries as of ``moment`` (时间回溯): the same code as the live ones, reading the
+    counters rebuilt from the events up to then (``store``), with "today" the moment's own day in
+    its own time zone (the calendar from then on, the hosts of that year). The portal's documents
+    are not answered as of a moment."""
+
+    def __init__(self, store: CounterReader, moment: datetime) -> None:
+        self._store = store
+        self.moment = moment
+
+    async def _collection(self, name: str) -> AsyncCollection[dict[str, Any]]:
+        raise LookupError(f"{name} is not answered as of a moment, only the figures are")
+
+    async def _counters(self) -> CounterReader:
+        return self._store
+
+    def today(self) -> date:
+        return self.moment.date()
 
 
 def _public_notice(document: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from dashboard.domain.funnel import STAGE_NAMES, STAGES
@@ -108,3 +109,31 @@ def cases_table(cases: list[dict[str, Any]], lang: str) -> tuple[list[str], list
         for c in cases
     ]
     return headers, rows
+
+
+def _offset(moment: datetime) -> str:
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def moment_text(moment: datetime) -> str:
+    """A moment as people read it, in its own time zone: ``2026-09-30 23:59 (UTC+08:00)``
+    (seconds only when it has them)."""
+    shown = moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
+    return f"{shown} ({_offset(moment)})"
+
+
+def as_of_caption(moment: datetime, lang: str) -> str:
+    """What a page or an export as of a moment says first (时间回溯)."""
+    shown = moment_text(moment)
+    if lang == "zh":
+        return f"以下为 {shown.replace(' (', '（').replace(')', '）')}时的数据"
+    return f"Figures as of {shown}"
+
+
+def as_of_sheet_title(title: str, moment: datetime, lang: str) -> str:
+    """A sheet's title (at most 31 characters, no colons) naming the day of the moment."""
+    day = moment.strftime("%Y-%m-%d")
+    return (f"{title}（截至{day}）" if lang == "zh" else f"{title} (as of {day})")[:31]

@@ -8,6 +8,7 @@ kernel's projection runner guards versions and writes.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dashboard.domain.regions import province_of
@@ -171,3 +172,9 @@ def views(topics: tuple[str, ...]) -> dict[str, ProjectionDefinition]:
 
 def province_topics(prefix: str) -> tuple[str, ...]:
     return tuple(service_topic(s, prefix) for s in SERVICES)
+
+
+def national_pattern(prefix: str) -> str:
+    """MirrorMaker 2 names a mirrored topic ``<source alias>.<topic>``: ``gd.ztc.intake.events``."""
+    services = "|".join(SERVICES)
+    return rf"^[a-z0-9_-]+\.{re.escape(prefix)}ztc\.({services})\.events$"

@@ -32,7 +32,7 @@ from dashboard.adapters.readmodel import (
     MongoReadModel,
     collection_name,
 )
-from dashboard.application.views import SERVICES, province_topics, views
+from dashboard.application.views import national_pattern, province_topics, views
 from dashboard.config import DashboardSettings
 from ztc_shared import failpoints
 from ztc_shared.kafka import dlq_topic, ensure_topics
@@ -42,12 +42,6 @@ from ztc_shared.projections import DeadLetter, Generation, Message, MongoProject
 from ztc_shared.projections.processing import KafkaDeadLetterSink
 
 log = structlog.get_logger()
-
-
-def national_pattern(prefix: str) -> str:
-    """MirrorMaker 2 names a mirrored topic ``<source alias>.<topic>``: ``gd.ztc.intake.events``."""
-    services = "|".join(SERVICES)
-    return rf"^[a-z0-9_-]+\.{re.escape(prefix)}ztc\.({services})\.events$"
 
 
 def province_of_topic(topic: str, prefix: str) -> str | None:

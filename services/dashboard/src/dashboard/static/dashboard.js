@@ -58,6 +58,21 @@
     })
   });
 
+  // The picker gives a local date and time: send the browser's offset on that day with it.
+  var form = document.getElementById("as-of-form");
+  if (form) {
+    form.addEventListener("submit", function () {
+      var at = document.getElementById("as-of-at").value;
+      var chosen = at ? new Date(at) : null;
+      if (!chosen || isNaN(chosen.getTime())) { return; }
+      var minutes = -chosen.getTimezoneOffset();
+      var sign = minutes < 0 ? "-" : "+";
+      minutes = Math.abs(minutes);
+      function two(n) { return (n < 10 ? "0" : "") + n; }
+      document.getElementById("as-of-tz").value = sign + two(Math.floor(minutes / 60)) + ":" + two(minutes % 60);
+    });
+  }
+
   var streams = document.getElementById("table-streams");
   if (streams) {
     var region = streams.dataset.region;

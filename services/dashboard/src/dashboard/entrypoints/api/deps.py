@@ -8,15 +8,18 @@ province here, on the server, whatever a URL asks for — exports included.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from dashboard.adapters.queries import DashboardQueries
+from dashboard.adapters.as_of import CountersAsOf
+from dashboard.adapters.queries import DashboardQueries, DashboardQueriesAsOf
 from dashboard.config import DashboardSettings
 from dashboard.domain.regions import PROVINCES, province_name, province_of
 from ztc_shared.auth import Principal, Role
 from ztc_shared.auth.tokens import AuthError, TokenVerifier
+from ztc_shared.history import AsOf
 
 VIEWERS = frozenset({Role.TORCH_CENTER, Role.SZSE, Role.PROVINCE})
 
@@ -98,6 +101,22 @@ async def get_queries(request: Request) -> DashboardQueries:
 
 
 QueriesDep = Annotated[DashboardQueries, Depends(get_queries)]
+
+
+async def figures_at(request: Request, as_of: datetime | None) -> DashboardQueries:
+    """The figures' queries now, or as of ``as_of`` over the counters rebuilt from the events up
+    to then (the scope is still the viewer's: the same dependency holds them to it)."""
+    if as_of is None:
+        return await get_queries(request)
+    history: CountersAsOf = request.app.state.counters_as_of
+    return DashboardQueriesAsOf(await history.at(as_of), as_of)
+
+
+async def get_figures(request: Request, as_of: AsOf) -> DashboardQueries:
+    return await figures_at(request, as_of)
+
+
+FiguresDep = Annotated[DashboardQueries, Depends(get_figures)]
 
 
 def language(request: Request) -> str:

@@ -10,7 +10,9 @@ import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from dashboard.adapters.as_of import CountersAsOf, Topics, fixed_topics, topics_matching
 from dashboard.adapters.queries import DashboardQueries
+from dashboard.application.views import national_pattern, province_topics
 from dashboard.config import DashboardSettings
 from dashboard.entrypoints.api.routes import dashboard, pages, portal
 from ztc_shared.projections import MongoProjectionCatalog
@@ -25,12 +27,23 @@ Read models only, built from every service's events by `dashboard-worker`.
   the funnel with amounts in 万元, breakdowns by province, field, year and host, the roadshow
   calendar, hosts and their year-end summaries, stalled and overdue tracking cases, the streams'
   health, and Excel exports. A provincial user sees only their own province, exports included.
+  Every figure, list and export takes `as_of` (时间回溯, ISO 8601 with a time zone): the answer
+  from the events that occurred up to then, rebuilt from the topics with the read model's own
+  rules and shaped by the same code as the live answer. The streams' health is live only.
 * `/public/*` — the portal: published achievements (public fields only), upcoming roadshows with
   their agendas, and company registration (sent on to roadshow's API).
 * The pages (`/`, `/achievements`, `/roadshows/{id}`, `/dashboard`) are rendered by the server,
   zh-CN first (`?lang=en` for English); charts use ECharts served from `/static`."""
 
 STATIC = Path(__file__).parents[2] / "static"
+
+
+def as_of_topics(settings: DashboardSettings) -> Topics:
+    """The topics the worker consumes: this deployment's own, or the mirrored ones by pattern."""
+    if settings.mode == "national":
+        pattern = national_pattern(settings.topic_prefix)
+        return topics_matching(settings.kafka_bootstrap_servers, pattern)
+    return fixed_topics(province_topics(settings.topic_prefix))
 
 
 def create_dashboard_app(settings: DashboardSettings | None = None) -> FastAPI:
@@ -43,9 +56,15 @@ def create_dashboard_app(settings: DashboardSettings | None = None) -> FastAPI:
                 resources.database, settings.service, settings.topic_prefix
             )
             app.state.queries = DashboardQueries(resources.database, catalog)
-            async with httpx.AsyncClient() as http:
-                app.state.http = http
-                yield
+            app.state.counters_as_of = CountersAsOf(
+                settings.kafka_bootstrap_servers, as_of_topics(settings)
+            )
+            try:
+                async with httpx.AsyncClient() as http:
+                    app.state.http = http
+                    yield
+            finally:
+                await app.state.counters_as_of.close()
 
     app = create_app(
         settings=settings,

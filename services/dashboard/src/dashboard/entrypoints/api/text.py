@@ -113,6 +113,27 @@ TEXT: dict[str, tuple[str, str]] = {
         "图表的数据见下方表格。",
         "The chart's figures are in the table below.",
     ),
+    "as_of_legend": ("回溯至", "As of"),
+    "as_of_label": ("日期时间", "Date and time"),
+    "as_of_hint": (
+        "选择一个时刻，看板按该时刻之前发生的事件显示当时的数据。",
+        "Pick a moment: the figures are rebuilt from the events up to then.",
+    ),
+    "as_of_show": ("查看当时数据", "Show figures then"),
+    "back_to_live": ("回到实时数据", "Back to live figures"),
+    "streams_live": (
+        "事件流健康始终为实时数据，不随回溯变化。",
+        "Stream health is always live, whatever moment is chosen.",
+    ),
+    "as_of_invalid_title": ("回溯时刻无效", "Invalid moment"),
+    "as_of_invalid": (
+        "回溯时刻格式不正确：请选择日期和时间（如 2026-09-30 23:59）。",
+        "The moment is not a valid date and time (e.g. 2026-09-30 23:59).",
+    ),
+    "as_of_naive": (
+        "回溯时刻须带时区（如 +08:00）。",
+        "The moment must carry a time zone (e.g. +08:00).",
+    ),
 }
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,12 +22,19 @@ from dashboard.adapters.queries import (
 from dashboard.application.tables import (
     CASE_STAGE_NAMES,
     SUMMARY_NAMES,
+    as_of_caption,
     breakdown_table,
     funnel_table,
 )
 from dashboard.config import DashboardSettings
 from dashboard.domain.regions import province_name
-from dashboard.entrypoints.api.deps import Language, QueriesDep, principal_of, scope_for
+from dashboard.entrypoints.api.deps import (
+    Language,
+    QueriesDep,
+    figures_at,
+    principal_of,
+    scope_for,
+)
 from dashboard.entrypoints.api.text import translate
 from dashboard.vendor import installed as echarts_installed
 from ztc_shared.auth.tokens import AuthError
@@ -144,9 +153,43 @@ async def logout(request: Request) -> Response:
     return response
 
 
+# The platform's own time zone (China Standard Time), when the page's form does not say one.
+DEFAULT_OFFSET = "+08:00"
+OFFSET = re.compile(r"^[+-]\d{2}:\d{2}$")
+
+
+def page_moment(as_of: str | None, at: str | None, tz: str | None) -> datetime | None:
+    """The moment the page is asked about: ``as_of`` (ISO 8601 with a time zone, as the API takes
+    it), or the picker's local ``at`` with the browser's offset ``tz``; None for live figures.
+    ValueError with the text key of what is wrong."""
+    if as_of:
+        try:
+            moment = datetime.fromisoformat(as_of)
+        except ValueError:
+            raise ValueError("as_of_invalid") from None
+        if moment.tzinfo is None:
+            raise ValueError("as_of_naive")
+        return moment
+    if not at:
+        return None
+    offset = tz if tz and OFFSET.match(tz) else DEFAULT_OFFSET
+    try:
+        moment = datetime.fromisoformat(f"{at}{offset}")
+    except ValueError:
+        raise ValueError("as_of_invalid") from None
+    if moment.tzinfo is None:
+        raise ValueError("as_of_invalid")
+    return moment
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard(
-    request: Request, queries: QueriesDep, lang: Language, region: str | None = None
+    request: Request,
+    lang: Language,
+    region: str | None = None,
+    as_of: str | None = None,
+    at: str | None = None,
+    tz: str | None = None,
 ) -> Response:
     try:
         scope = scope_for(principal_of(request, None), region or None)
@@ -160,12 +203,23 @@ async def dashboard(
             status=403,
             message=error.message_zh if lang == "zh" else error.message_en,
         )
+    try:
+        moment = page_moment(as_of, at, tz)
+    except ValueError as problem:
+        message = translate(str(problem), lang)
+        return render(request, "invalid.html", lang, status=422, message=message)
+    # Live, or the same figures as of the moment (时间回溯), rebuilt from the events up to then.
+    queries = await figures_at(request, moment)
     document = await queries.scope(scope.region)  # one read for the whole page
     data = overview_of(document, scope.region)
     hosts = hosts_of(document)
     cases = attention_of(document)[:50]  # the longest overdue; all of them in the export
-    roadshows = calendar_of(document, date.today(), limit=30)
-    region_query = f"?region={scope.region}&lang={lang}" if scope.region else f"?lang={lang}"
+    roadshows = calendar_of(document, queries.today(), limit=30)
+    query: dict[str, str] = {"region": scope.region} if scope.region else {}
+    live_query = "?" + urlencode({**query, "lang": lang})
+    if moment is not None:
+        query["as_of"] = moment.isoformat()
+    region_query = "?" + urlencode({**query, "lang": lang})
     return render(
         request,
         "dashboard.html",
@@ -183,5 +237,12 @@ async def dashboard(
         summary_names=SUMMARY_NAMES,
         case_stage_names=CASE_STAGE_NAMES,
         region_query=region_query,
+        live_query=live_query,
+        as_of=moment,
+        as_of_caption=as_of_caption(moment, lang) if moment is not None else None,
+        picker_value=moment.strftime("%Y-%m-%dT%H:%M") if moment is not None else "",
+        picker_offset=moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
+        if moment is not None
+        else DEFAULT_OFFSET,
         charts=echarts_installed(),
     )
