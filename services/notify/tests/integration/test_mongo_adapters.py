@@ -10,9 +10,17 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
+from notify.adapters.mongo import CONTACTS, DELIVERIES, MongoDirectory, MongoInbox, MongoLedger
+from notify.domain.deliveries import Status
 from notify.domain.recipients import Channel, Contact
-from notify.testing.contracts import T0, delivery, directory_contract, ledger_contract
+from notify.testing.contracts import (
+    T0,
+    delivery,
+    directory_contract,
+    inbox_contract,
+    ledger_as_of_contract,
+    ledger_contract,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +61,98 @@ async def test_the_mongo_directory_keeps_the_directory_contract(
         return directory
 
     await directory_contract(make)
+
+
+async def test_the_mongo_ledger_keeps_the_as_of_contract(
+    mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str
+) -> None:
+    async def make() -> MongoLedger:
+        ledger = MongoLedger(_database(mongo_client, run_id))
+        await ledger.ensure_indexes()
+        return ledger
+
+    await ledger_as_of_contract(make)
+
+
+async def test_the_mongo_inbox_keeps_the_inbox_contract(
+    mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str
+) -> None:
+    async def make() -> MongoInbox:
+        inbox = MongoInbox(_database(mongo_client, run_id))
+        await inbox.ensure_indexes()
+        return inbox
+
+    await inbox_contract(make)
+
+
+async def test_an_item_marked_read_by_many_at_once_keeps_one_read_time(
+    mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str
+) -> None:
+    inbox = MongoInbox(_database(mongo_client, run_id))
+    message = delivery(notice_id="n-2")
+    await inbox.put(message, T0)
+    marks = await asyncio.gather(
+        *(inbox.mark_read(message.reference, T0 + timedelta(seconds=n)) for n in range(1, 11))
+    )
+    assert len(set(marks)) == 1
+    item = await inbox.item(message.reference)
+    assert item is not None and item["read_at"] == marks[0]
+
+
+async def test_records_written_before_the_logs_were_kept_answer_as_they_are(
+    mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str
+) -> None:
+    """A contact and a delivery stored as they were before every write logged itself: their past
+    is not invented. The contact answers as it is (its state kept as the log's first entry when
+    it is written again); the delivery as it is from its planning on."""
+    database = _database(mongo_client, run_id)
+    await database[CONTACTS].insert_one(
+        {"_id": "old-1", "role": "host", "email": "old@example.cn", "webhook_secret": "s" * 20}
+    )
+    directory = MongoDirectory(database)
+    then = await directory.document("old-1", T0 - timedelta(days=30))
+    assert then is not None and then["email"] == "old@example.cn"
+    await directory.upsert("old-1", {"email": "new@example.cn"}, T0)
+    before = await directory.document("old-1", T0 - timedelta(days=30))
+    assert before is not None
+    assert (before["email"], before["role"], before["webhook_secret"]) == (
+        "old@example.cn",
+        "host",
+        True,
+    )
+    after = await directory.document("old-1", T0)
+    assert after is not None and after["email"] == "new@example.cn"
+
+    ledger = MongoLedger(database)
+    old = delivery("e-old")
+    document = {
+        "_id": old.key,
+        "event_id": old.event_id,
+        "event_type": old.event_type,
+        "recipient": old.recipient,
+        "channel": old.channel.value,
+        "address": old.address,
+        "template": old.template,
+        "topic": old.topic,
+        "essential": old.essential,
+        "locale": old.locale.value,
+        "subject": old.subject,
+        "body": old.body,
+        "created_at": T0,
+        "status": "dead",
+        "attempts": 6,
+        "next_attempt_at": T0,
+        "last_error": "HTTP 503",
+    }
+    await database[DELIVERIES].insert_one(document)
+    assert await ledger.list(as_of=T0 - timedelta(seconds=1)) == []
+    [dead] = await ledger.list(status=Status.DEAD, as_of=T0)
+    assert dead.attempts == 6
+    assert await ledger.retry(old.key, T0 + timedelta(minutes=5))
+    [still] = await ledger.list(as_of=T0 + timedelta(minutes=1))
+    assert (still.status, still.attempts) == (Status.DEAD, 6)
+    [retried] = await ledger.list(as_of=T0 + timedelta(minutes=5))
+    assert (retried.status, retried.attempts) == (Status.PENDING, 0)
 
 
 async def test_an_inbox_files_a_message_once_and_counts_it_read_once(

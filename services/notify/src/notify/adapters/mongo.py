@@ -8,54 +8,37 @@ ledger and inbox record effects notify itself caused.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from notify.adapters.documents import contact_from_document
 from notify.application.metrics import LEDGER_DELIVERIES
+from notify.domain.changes import (
+    CONTACT_LOG,
+    DELIVERY_LOG,
+    DELIVERY_STATE,
+    baseline,
+    change,
+    contact_as_of,
+    delivery_as_of,
+    item_as_of,
+    logged_contact,
+)
 from notify.domain.deliveries import Delivery, Status
-from notify.domain.recipients import DEFAULT_CHANNELS, Channel, Contact, Locale, Topic
+from notify.domain.recipients import Channel, Contact, Locale
 
 CONTACTS = "contacts"
 DELIVERIES = "deliveries"
 DELIVERY_LEASES = "delivery_leases"
 DUPLICATE_KEY = 11000
 INBOX = "inbox"
-
-CONTACT_FIELDS = (
-    "name",
-    "role",
-    "region",
-    "email",
-    "mobile",
-    "wecom_webhook",
-    "webhook_url",
-    "locale",
-    "channels",
-    "muted",
-)
-
-
-def contact_from_document(doc: dict[str, Any]) -> Contact:
-    channels = doc.get("channels")
-    return Contact(
-        recipient_id=doc["_id"],
-        name=doc.get("name") or "",
-        role=doc.get("role"),
-        region=doc.get("region"),
-        email=doc.get("email"),
-        mobile=doc.get("mobile"),
-        wecom_webhook=doc.get("wecom_webhook"),
-        webhook_url=doc.get("webhook_url"),
-        locale=Locale(doc.get("locale") or Locale.ZH_CN.value),
-        channels=DEFAULT_CHANNELS
-        if channels is None
-        else frozenset(Channel(c) for c in channels if c != Channel.INBOX.value),
-        muted=frozenset(Topic(t) for t in doc.get("muted", [])),
-    )
+INBOX_READS = "inbox_reads"
+# Reads of the directory leave the change log behind (it is for reads as of a moment).
+WITHOUT_LOG = {CONTACT_LOG: 0}
 
 
 class MongoDirectory:
@@ -68,7 +51,7 @@ class MongoDirectory:
     async def get_many(self, recipient_ids: Sequence[str]) -> dict[str, Contact]:
         if not recipient_ids:
             return {}
-        found = self.collection.find({"_id": {"$in": list(recipient_ids)}})
+        found = self.collection.find({"_id": {"$in": list(recipient_ids)}}, WITHOUT_LOG)
         return {doc["_id"]: contact_from_document(doc) async for doc in found}
 
     async def find(self, roles: Sequence[str], regions: Sequence[str]) -> list[Contact]:
@@ -76,14 +59,20 @@ class MongoDirectory:
         if roles:
             query["role"] = {"$in": list(roles)}
         # Regions are matched by prefix in the caller (in_regions); the query narrows by role.
-        return [contact_from_document(doc) async for doc in self.collection.find(query)]
+        found = self.collection.find(query, WITHOUT_LOG)
+        return [contact_from_document(doc) async for doc in found]
 
-    async def learn(self, recipient_id: str, fields: dict[str, Any]) -> None:
+    async def learn(
+        self, recipient_id: str, fields: dict[str, Any], now: datetime | None = None
+    ) -> None:
         known = await self.collection.find_one({"_id": recipient_id}) or {}
         missing = {k: v for k, v in fields.items() if v not in (None, "") and not known.get(k)}
         if missing:
+            update = {**missing, "learned": True}
             await self.collection.update_one(
-                {"_id": recipient_id}, {"$set": {**missing, "learned": True}}, upsert=True
+                {"_id": recipient_id},
+                {"$set": update, "$push": _logged(known or None, now or datetime.now(UTC), update)},
+                upsert=True,
             )
 
     async def webhook_secret(self, recipient_id: str) -> str | None:
@@ -91,13 +80,33 @@ class MongoDirectory:
         secret = (doc or {}).get("webhook_secret")
         return str(secret) if secret else None
 
-    async def document(self, recipient_id: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": recipient_id})
+    async def document(
+        self, recipient_id: str, as_of: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """The contact's document now, or as it stood at ``as_of`` (from its change log)."""
+        found = await self.collection.find_one({"_id": recipient_id})
+        then = contact_as_of(found, as_of)
+        return None if then is None else {k: v for k, v in then.items() if k != CONTACT_LOG}
 
     async def upsert(self, recipient_id: str, fields: dict[str, Any], now: datetime) -> None:
-        await self.collection.update_one(
-            {"_id": recipient_id}, {"$set": {**fields, "updated_at": now}}, upsert=True
+        update = {**fields, "updated_at": now}
+        # A contact written before its log was kept starts the log with its state then.
+        legacy = await self.collection.find_one(
+            {"_id": recipient_id, CONTACT_LOG: {"$exists": False}}
         )
+        await self.collection.update_one(
+            {"_id": recipient_id},
+            {"$set": update, "$push": _logged(legacy, now, update)},
+            upsert=True,
+        )
+
+
+def _logged(known: dict[str, Any] | None, now: datetime, update: dict[str, Any]) -> dict[str, Any]:
+    """The ``$push`` that appends a write to the contact's change log, in the write itself."""
+    entries = [change(now, logged_contact(update))]
+    if known is not None and CONTACT_LOG not in known:
+        entries.insert(0, baseline(known))
+    return {CONTACT_LOG: {"$each": entries}}
 
 
 def delivery_to_document(delivery: Delivery) -> dict[str, Any]:
@@ -164,10 +173,10 @@ class MongoLedger:
         await self.collection.create_index([("event_id", ASCENDING)])
         await self.collection.create_index([("recipient", ASCENDING)])
 
-    async def add(self, deliveries: Sequence[Delivery]) -> int:
+    async def add(self, deliveries: Sequence[Delivery], now: datetime | None = None) -> int:
         if not deliveries:
             return 0
-        documents = [delivery_to_document(d) for d in deliveries]
+        documents = [_with_history(delivery_to_document(d), now) for d in deliveries]
         try:
             # One command for a whole audience; keys planned before are refused one by one.
             result = await self.collection.insert_many(documents, ordered=False)
@@ -203,15 +212,20 @@ class MongoLedger:
             ):
                 await self._unlock(key, owner)
                 continue
+            update: dict[str, Any] = {
+                "status": Status.SENDING.value,
+                "lease_owner": owner,
+                "next_attempt_at": lease_until,
+            }
+            # Holding the lease, nobody else changes the attempts: the count after the $inc is
+            # the one read plus one, and is logged so in the same write.
+            attempts = current.get("attempts", 0) + 1
             claimed = await self.collection.find_one_and_update(
                 {"_id": key},
                 {
-                    "$set": {
-                        "status": Status.SENDING.value,
-                        "lease_owner": owner,
-                        "next_attempt_at": lease_until,
-                    },
+                    "$set": update,
                     "$inc": {"attempts": 1},
+                    "$push": _history(current, now, {**update, "attempts": attempts}),
                 },
                 return_document=ReturnDocument.AFTER,
             )
@@ -247,9 +261,10 @@ class MongoLedger:
     async def delivered(self, key: str, owner: str, now: datetime) -> bool:
         if not await self._holds(key, owner):
             return False
+        update = {"status": Status.DELIVERED.value, "delivered_at": now, "last_error": ""}
         result = await self.collection.update_one(
             {"_id": key, "status": Status.SENDING.value, "lease_owner": owner},
-            {"$set": {"status": Status.DELIVERED.value, "delivered_at": now, "last_error": ""}},
+            {"$set": update, "$push": _history(None, now, update)},
         )
         await self._unlock(key, owner)
         return result.modified_count == 1
@@ -260,26 +275,28 @@ class MongoLedger:
         if not await self._holds(key, owner):
             return False
         status = Status.DEAD if retry_at is None else Status.PENDING
+        update = {
+            "status": status.value,
+            "last_error": error,
+            "next_attempt_at": retry_at or now,
+            "failed_at": now,
+        }
         result = await self.collection.update_one(
             {"_id": key, "status": Status.SENDING.value, "lease_owner": owner},
-            {
-                "$set": {
-                    "status": status.value,
-                    "last_error": error,
-                    "next_attempt_at": retry_at or now,
-                    "failed_at": now,
-                }
-            },
+            {"$set": update, "$push": _history(None, now, update)},
         )
         await self._unlock(key, owner)
         return result.modified_count == 1
 
     async def retry(self, key: str, now: datetime) -> bool:
+        legacy = await self.collection.find_one({"_id": key, DELIVERY_LOG: {"$exists": False}})
+        update = {"status": Status.PENDING.value, "next_attempt_at": now, "attempts": 0}
         result = await self.collection.update_one(
             {"_id": key, "status": Status.DEAD.value},
             {
-                "$set": {"status": Status.PENDING.value, "next_attempt_at": now, "attempts": 0},
+                "$set": update,
                 "$inc": {"operator_retries": 1},
+                "$push": _history(legacy, now, update),
             },
         )
         return result.modified_count == 1
@@ -301,21 +318,62 @@ class MongoLedger:
         event_id: str | None = None,
         recipient: str | None = None,
         limit: int = 100,
+        as_of: datetime | None = None,
     ) -> list[Delivery]:
         query: dict[str, Any] = {}
-        if status is not None:
-            query["status"] = status.value
         if event_id is not None:
             query["event_id"] = event_id
         if recipient is not None:
             query["recipient"] = recipient
-        found = self.collection.find(query).sort("created_at", DESCENDING).limit(limit)
-        return [delivery_from_document(doc) async for doc in found]
+        if as_of is None:
+            if status is not None:
+                query["status"] = status.value
+            found = self.collection.find(query, {DELIVERY_LOG: 0}).sort(NEWEST_FIRST).limit(limit)
+            return [delivery_from_document(doc) async for doc in found]
+        # As of a moment: each entry's state then, from its history; the status asked for is the
+        # status then, so it is filtered after the fold (an audit read, not one for every page).
+        query["created_at"] = {"$lte": as_of}
+        then: list[Delivery] = []
+        async for doc in self.collection.find(query).sort(NEWEST_FIRST):
+            state = delivery_as_of(doc, as_of)
+            if state is not None and (status is None or state["status"] == status.value):
+                then.append(delivery_from_document(state))
+                if len(then) == limit:
+                    break
+        return then
+
+
+# Deliveries planned in one batch share ``created_at``: the key orders them, live and as of.
+NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
+
+
+def _with_history(document: dict[str, Any], now: datetime | None) -> dict[str, Any]:
+    """A new ledger document with its history begun: its state as planned, recorded ``now``."""
+    state = {field: document[field] for field in DELIVERY_STATE}
+    return {**document, DELIVERY_LOG: [change(now or document["created_at"], state)]}
+
+
+def _history(
+    current: dict[str, Any] | None, now: datetime, update: dict[str, Any]
+) -> dict[str, Any]:
+    """The ``$push`` that appends a change of state to the delivery's history, in the write
+    itself. A delivery planned before the history was kept begins it with its state as read
+    (dated at its planning: when it reached that state was not recorded)."""
+    entries = [change(now, update)]
+    if current is not None and DELIVERY_LOG not in current:
+        state = {field: current.get(field) for field in DELIVERY_STATE}
+        entries.insert(0, change(current["created_at"], state))
+    return {DELIVERY_LOG: {"$each": entries}}
 
 
 class MongoInbox:
+    """Each person's inbox. An item is written once and never changes but for its read mark,
+    which is written once too: so an item's ``created_at`` and ``read_at`` are the recorded
+    facts, and the inbox as of a moment is the items filed by then, read or not by then."""
+
     def __init__(self, database: AsyncDatabase[dict[str, Any]]) -> None:
         self.collection = database[INBOX]
+        self.reads = database[INBOX_READS]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("recipient", ASCENDING), ("created_at", DESCENDING)])
@@ -342,24 +400,67 @@ class MongoInbox:
         except DuplicateKeyError:
             pass  # filed already (a resend after a crash)
 
-    async def items(self, recipient: str, *, unread: bool, limit: int) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"recipient": recipient}
+    async def items(
+        self, recipient: str, *, unread: bool, limit: int, as_of: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        query = _filed(as_of, recipient=recipient)
         if unread:
-            query["read_at"] = None
-        found = self.collection.find(query).sort("created_at", DESCENDING).limit(limit)
-        return [doc async for doc in found]
+            query.update(_unread(as_of))
+        found = self.collection.find(query).sort(NEWEST_FIRST).limit(limit)
+        return [_then(doc, as_of) async for doc in found]
 
-    async def unread_count(self, recipient: str) -> int:
-        return await self.collection.count_documents({"recipient": recipient, "read_at": None})
+    async def unread_count(self, recipient: str, as_of: datetime | None = None) -> int:
+        return await self.collection.count_documents(
+            {**_filed(as_of, recipient=recipient), **_unread(as_of)}
+        )
 
     async def item(self, item_id: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": item_id})
 
-    async def mark_read(self, item_id: str, now: datetime) -> None:
+    async def mark_read(self, item_id: str, now: datetime) -> datetime | None:
+        """Mark the item read, once: the first mark's time stays, however often (and however
+        concurrently) it is marked again. ``None`` if there is no such item."""
+        item = await self.collection.find_one({"_id": item_id}, {"read_at": 1})
+        if item is None:
+            return None
+        if item.get("read_at") is not None:
+            read_at: datetime = item["read_at"]
+            return read_at
+        # FerretDB does not make a filtered update atomic against a concurrent one, so two marks
+        # at once could both pass ``read_at: None`` and the later time win. The first mark is an
+        # insert under the item's id instead (exclusive on both servers); every marker then
+        # writes that one time.
+        try:
+            await self.reads.insert_one({"_id": item_id, "read_at": now})
+            read_at = now
+        except DuplicateKeyError:
+            first = await self.reads.find_one({"_id": item_id})
+            read_at = first["read_at"] if first else now
         await self.collection.update_one(
-            {"_id": item_id, "read_at": None}, {"$set": {"read_at": now}}
+            {"_id": item_id, "read_at": None}, {"$set": {"read_at": read_at}}
         )
+        return read_at
 
-    async def receipts(self, notice_id: str) -> list[dict[str, Any]]:
-        found = self.collection.find({"notice_id": notice_id}).sort("recipient", ASCENDING)
-        return [doc async for doc in found]
+    async def receipts(self, notice_id: str, as_of: datetime | None = None) -> list[dict[str, Any]]:
+        found = self.collection.find(_filed(as_of, notice_id=notice_id)).sort(
+            [("recipient", ASCENDING), ("_id", ASCENDING)]
+        )
+        return [_then(doc, as_of) async for doc in found]
+
+
+def _filed(as_of: datetime | None, **query: Any) -> dict[str, Any]:
+    """Items filed by ``as_of`` (all of them without it)."""
+    return query if as_of is None else {**query, "created_at": {"$lte": as_of}}
+
+
+def _unread(as_of: datetime | None) -> dict[str, Any]:
+    """Items not read (by ``as_of``)."""
+    if as_of is None:
+        return {"read_at": None}
+    return {"$or": [{"read_at": None}, {"read_at": {"$gt": as_of}}]}
+
+
+def _then(item: dict[str, Any], as_of: datetime | None) -> dict[str, Any]:
+    then = item_as_of(item, as_of)
+    assert then is not None, "the query keeps only items filed by then"
+    return then

@@ -60,7 +60,7 @@ class EventIntake:
             except Exception:  # noqa: BLE001, S112 - dead-lettered by the facts processor already
                 continue
             try:
-                await learn_contacts(event, self._directory)
+                await learn_contacts(event, self._directory, self._clock.now())
                 if self._clock.now() - event.occurred_at > self._max_age:
                     # History (a new deployment, a replay from the start) is remembered as facts
                     # but not announced again: nobody wants last year's reminders today.
@@ -68,7 +68,7 @@ class EventIntake:
                 deliveries = await plan(
                     event, self._facts, self._directory, self._renderer, self._clock.now()
                 )
-                new = await self._ledger.add(deliveries)
+                new = await self._ledger.add(deliveries, self._clock.now())
                 metrics.DELIVERIES_PLANNED.inc(new)
                 added += new
             except PyMongoError:

@@ -24,7 +24,9 @@ from ztc_shared.events import EventEnvelope
 log = structlog.get_logger()
 
 
-async def learn_contacts(event: EventEnvelope, directory: Directory) -> None:
+async def learn_contacts(
+    event: EventEnvelope, directory: Directory, now: datetime | None = None
+) -> None:
     """What events tell about how to reach someone: a registering company's name and phone, an
     achievement's contact e-mail for its holder. Only fills gaps; people and operators decide."""
     p = event.payload
@@ -37,6 +39,7 @@ async def learn_contacts(event: EventEnvelope, directory: Directory) -> None:
                 "region": event.region,
                 "mobile": p.get("contact_phone") or None,
             },
+            now,
         )
     elif event.event_type == "AchievementDrafted" and p.get("holder_id"):
         contact = p.get("contact") or {}
@@ -48,6 +51,7 @@ async def learn_contacts(event: EventEnvelope, directory: Directory) -> None:
                 "region": event.region,
                 "email": contact.get("email"),
             },
+            now,
         )
 
 

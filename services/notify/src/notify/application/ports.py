@@ -19,18 +19,35 @@ class Directory(Protocol):
         """Everyone of one of ``roles`` (any role if empty) within ``regions`` (any if empty)."""
         ...
 
-    async def learn(self, recipient_id: str, fields: dict[str, Any]) -> None:
-        """Fill in what an event told about someone, never overwriting what is already known."""
+    async def learn(
+        self, recipient_id: str, fields: dict[str, Any], now: datetime | None = None
+    ) -> None:
+        """Fill in what an event told about someone, never overwriting what is already known
+        (the change logged at ``now``, or the time of the write)."""
         ...
 
     async def webhook_secret(self, recipient_id: str) -> str | None: ...
 
 
+class DirectoryRecords(Directory, Protocol):
+    """The directory as the API keeps it: whole documents, written by operators and people, each
+    write logged with its time so that a contact can be read as it stood at a moment."""
+
+    async def document(
+        self, recipient_id: str, as_of: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """The contact now, or as it stood at ``as_of``; ``None`` if not (yet) in the directory."""
+        ...
+
+    async def upsert(self, recipient_id: str, fields: dict[str, Any], now: datetime) -> None: ...
+
+
 class Ledger(Protocol):
     """The delivery ledger: one entry per dedupe key, claimed before sending, recorded after."""
 
-    async def add(self, deliveries: Sequence[Delivery]) -> int:
-        """Store the new ones (an existing key is left as it is); how many were new."""
+    async def add(self, deliveries: Sequence[Delivery], now: datetime | None = None) -> int:
+        """Store the new ones (an existing key is left as it is); how many were new. Their
+        history begins ``now`` (or at their ``created_at``)."""
         ...
 
     async def claim(
@@ -63,13 +80,38 @@ class Ledger(Protocol):
         event_id: str | None = None,
         recipient: str | None = None,
         limit: int = 100,
-    ) -> list[Delivery]: ...
+        as_of: datetime | None = None,
+    ) -> list[Delivery]:
+        """Newest first (planned together: by key); with ``as_of``, the entries in the ledger
+        then, each in its state then (``status`` is matched against the state then)."""
+        ...
 
 
 class Inbox(Protocol):
     async def put(self, delivery: Delivery, now: datetime) -> None:
         """File the message in the recipient's inbox (a second put of the same key changes nothing)."""
         ...
+
+
+class InboxRecords(Inbox, Protocol):
+    """The inbox as people read it. Items never change once filed but for the read mark, which
+    is written once: as of a moment, the items filed by then, read if read by then."""
+
+    async def items(
+        self, recipient: str, *, unread: bool, limit: int, as_of: datetime | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    async def unread_count(self, recipient: str, as_of: datetime | None = None) -> int: ...
+
+    async def item(self, item_id: str) -> dict[str, Any] | None: ...
+
+    async def mark_read(self, item_id: str, now: datetime) -> datetime | None:
+        """Read once: the first mark's time stays. ``None`` if there is no such item."""
+        ...
+
+    async def receipts(
+        self, notice_id: str, as_of: datetime | None = None
+    ) -> list[dict[str, Any]]: ...
 
 
 class Sender(Protocol):

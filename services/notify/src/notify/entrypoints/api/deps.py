@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
+from notify.application.ports import DirectoryRecords, InboxRecords, Ledger
 from notify.bootstrap import Notify
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
@@ -21,25 +21,25 @@ async def get_notify(request: Request) -> Notify:
     return notify
 
 
-async def get_inbox(request: Request) -> MongoInbox:
-    inbox: MongoInbox = request.app.state.inbox
+async def get_inbox(request: Request) -> InboxRecords:
+    inbox: InboxRecords = request.app.state.inbox
     return inbox
 
 
-async def get_directory(request: Request) -> MongoDirectory:
-    directory: MongoDirectory = request.app.state.directory
+async def get_directory(request: Request) -> DirectoryRecords:
+    directory: DirectoryRecords = request.app.state.directory
     return directory
 
 
-async def get_ledger(request: Request) -> MongoLedger:
-    ledger: MongoLedger = request.app.state.ledger
+async def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
     return ledger
 
 
 NotifyDep = Annotated[Notify, Depends(get_notify)]
-InboxDep = Annotated[MongoInbox, Depends(get_inbox)]
-DirectoryDep = Annotated[MongoDirectory, Depends(get_directory)]
-LedgerDep = Annotated[MongoLedger, Depends(get_ledger)]
+InboxDep = Annotated[InboxRecords, Depends(get_inbox)]
+DirectoryDep = Annotated[DirectoryRecords, Depends(get_directory)]
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 Anyone = Annotated[Principal, Depends(require_roles(*EVERYONE))]
 Operator = Annotated[Principal, Depends(require_roles(*OPERATORS))]

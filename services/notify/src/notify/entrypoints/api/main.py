@@ -24,7 +24,11 @@ contacts and each person's channels, language and opt-outs (`/contacts`, `/me/pr
 delivery ledger with its dead-letter list (`/deliveries`). Messages that domain events call for
 (an achievement returned, a longlist pushed, a registration decided, a final meeting schedule, …)
 are sent by the worker to the inbox, e-mail, signed webhooks, 企业微信 robots and SMS, each at most
-once in effect. Every POST accepts an `Idempotency-Key`."""
+once in effect. Every POST accepts an `Idempotency-Key`.
+
+Every read (receipts, the inbox and its unread count, a contact, my preferences, the deliveries)
+takes an optional `as_of` (时间回溯, ISO 8601 with a time zone) and answers from what was recorded
+by then; `/streams/{id}/history` is the audit trail of notices and their reading."""
 
 
 def create_notify_app(settings: NotifySettings | None = None) -> FastAPI:

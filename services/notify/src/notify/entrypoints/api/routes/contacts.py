@@ -17,6 +17,7 @@ from notify.entrypoints.api.deps import Anyone, DirectoryDep, Operator
 from ztc_shared.auth import Role
 from ztc_shared.contracts.notify import AUDIENCE_ROLES
 from ztc_shared.domain import DomainError, Forbidden, NotFound
+from ztc_shared.history import AsOf
 
 router = APIRouter(tags=["contacts 联系方式与偏好"])
 
@@ -153,9 +154,40 @@ async def upsert_contact(
     return _view(recipient_id, doc or {})
 
 
-@router.get("/contacts/{recipient_id}", response_model=ContactView, summary="查看联系人 A contact")
+VIEW_EXAMPLE = {
+    "recipient_id": "91440300MA5ABCDE1X",
+    "name": "深圳市智造科技有限公司",
+    "role": "company",
+    "region": "440300",
+    "email": "bd@zhizao.example.cn",
+    "mobile": "13800000000",
+    "wecom_webhook": None,
+    "webhook_url": "https://erp.zhizao.example.cn/hooks/ztc",
+    "webhook_secret_set": True,
+    "locale": "zh-CN",
+    "channels": ["inbox", "email", "webhook"],
+    "muted": [],
+    "topic_names": {t.value: name for t, name in TOPIC_NAMES.items()},
+}
+VIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {"example": VIEW_EXAMPLE}}}
+}
+AS_OF_NOTE = (
+    " With ``as_of`` (时间回溯): as it stood then, from the change log every write appends to "
+    "(a contact last written before the log was kept is answered as it is now)."
+)
+
+
+@router.get(
+    "/contacts/{recipient_id}",
+    response_model=ContactView,
+    summary="查看联系人 A contact",
+    description="A province sees its own province's contacts (decided on the contact now)."
+    + AS_OF_NOTE,
+    responses=VIEW_RESPONSES,
+)
 async def get_contact(
-    recipient_id: str, principal: Operator, directory: DirectoryDep
+    recipient_id: str, principal: Operator, directory: DirectoryDep, as_of: AsOf
 ) -> ContactView:
     doc = await directory.document(recipient_id)
     if doc is None:
@@ -164,12 +196,22 @@ async def get_contact(
         raise Forbidden(
             "other_province", "该联系人不属于本省", "This contact is in another province"
         )
+    if as_of is not None:
+        doc = await directory.document(recipient_id, as_of)
+        if doc is None:
+            raise NotFound("contact", recipient_id)
     return _view(recipient_id, doc)
 
 
-@router.get("/me/preferences", response_model=ContactView, summary="我的通知偏好 My preferences")
-async def my_preferences(principal: Anyone, directory: DirectoryDep) -> ContactView:
-    doc = await directory.document(principal.subject) or {}
+@router.get(
+    "/me/preferences",
+    response_model=ContactView,
+    summary="我的通知偏好 My preferences",
+    description="My channels, language, opt-outs and addresses." + AS_OF_NOTE,
+    responses=VIEW_RESPONSES,
+)
+async def my_preferences(principal: Anyone, directory: DirectoryDep, as_of: AsOf) -> ContactView:
+    doc = await directory.document(principal.subject, as_of) or {}
     return _view(principal.subject, doc)
 
 
@@ -185,10 +227,11 @@ async def set_my_preferences(
     principal: Anyone,
     directory: DirectoryDep,
 ) -> ContactView:
-    await directory.upsert(principal.subject, _fields(body), datetime.now(UTC))
+    now = datetime.now(UTC)
+    await directory.upsert(principal.subject, _fields(body), now)
     # What the token says fills gaps only: an operator may have recorded a finer region.
     await directory.learn(
-        principal.subject, {"role": principal.role.value, "region": principal.region}
+        principal.subject, {"role": principal.role.value, "region": principal.region}, now
     )
     doc = await directory.document(principal.subject)
     return _view(principal.subject, doc or {})

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from notify.domain.deliveries import Delivery, Status
 from notify.entrypoints.api.deps import LedgerDep, Operator
 from ztc_shared.domain import NotFound, StateConflict
+from ztc_shared.history import AsOf
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries 送达记录"])
 
@@ -49,20 +50,47 @@ def _view(d: Delivery) -> DeliveryView:
     )
 
 
+DELIVERIES_EXAMPLE = [
+    {
+        "key": "0b9e5c1e-2f4d-4c1a-9a57-6f0e3d2c1b00:91440300MA5ABCDE1X:webhook:"
+        "registration_approved",
+        "reference": "4f1c2b8e9d0a7c6b5e4f3a2b1c0d9e8f",
+        "event_id": "0b9e5c1e-2f4d-4c1a-9a57-6f0e3d2c1b00",
+        "event_type": "RegistrationApproved",
+        "recipient": "91440300MA5ABCDE1X",
+        "channel": "webhook",
+        "template": "registration_approved",
+        "status": "dead",
+        "attempts": 1,
+        "last_error": "HTTP 410",
+        "created_at": "2026-11-28T09:00:01.250000Z",
+        "next_attempt_at": "2026-11-28T09:00:01.480000Z",
+        "delivered_at": None,
+    }
+]
+
+
 @router.get(
     "",
     response_model=list[DeliveryView],
     summary="送达记录 Deliveries (status=dead: the dead-letter list)",
+    description="Newest first. With ``as_of`` (时间回溯): the deliveries planned by then, each "
+    "in its state then (``status`` matches the state then), from the history of state changes "
+    "every ledger write appends to.",
+    responses={200: {"content": {"application/json": {"example": DELIVERIES_EXAMPLE}}}},
 )
 async def list_deliveries(
     principal: Operator,
     ledger: LedgerDep,
+    as_of: AsOf,
     status: Annotated[Status | None, Query()] = None,
     event_id: Annotated[str | None, Query()] = None,
     recipient: Annotated[str | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryView]:
-    found = await ledger.list(status=status, event_id=event_id, recipient=recipient, limit=limit)
+    found = await ledger.list(
+        status=status, event_id=event_id, recipient=recipient, limit=limit, as_of=as_of
+    )
     return [_view(d) for d in found]
 
 

@@ -13,6 +13,8 @@ from notify.entrypoints.api.deps import InboxDep, NotifyDep, Operator, Publisher
 from ztc_shared.auth import Role
 from ztc_shared.contracts.notify import NoticeAudience
 from ztc_shared.domain import Forbidden, NotFound
+from ztc_shared.eventstore.ports import LoadedStream
+from ztc_shared.history import AsOf, StreamHistoryDep, load_as_of
 from ztc_shared.web import reply_to
 
 router = APIRouter(prefix="/notices", tags=["notices 工作通知"])
@@ -74,16 +76,40 @@ async def publish(
     return await reply_to(notify, command, context, response)
 
 
+RECEIPTS_EXAMPLE = {
+    "notice_id": "5b7e2c1a-0d3f-4e8b-9a61-2f4c8d0e1b37",
+    "recipients": 2,
+    "read": 1,
+    "receipts": [
+        {"recipient": "host-gz-001", "read_at": None},
+        {"recipient": "host-sz-001", "read_at": "2026-11-28T09:12:30.120000Z"},
+    ],
+}
+
+
+def _published(stream: LoadedStream) -> bool:
+    return bool(stream.events) and stream.events[0].event_type == "NoticePublished"
+
+
 @router.get(
     "/{notice_id}/receipts",
     response_model=Receipts,
     summary="阅读回执 Who has read a notice",
+    description="Who the notice reached (their inbox holds it) and who has read it. With "
+    "``as_of`` (时间回溯): the notice as recorded by then (404 if it was not yet published), the "
+    "inbox items filed by then and the reads made by then. Who may look is decided now.",
+    responses={200: {"content": {"application/json": {"example": RECEIPTS_EXAMPLE}}}},
 )
 async def receipts(
-    notice_id: str, principal: Operator, notify: NotifyDep, inbox: InboxDep
+    notice_id: str,
+    principal: Operator,
+    notify: NotifyDep,
+    inbox: InboxDep,
+    history: StreamHistoryDep,
+    as_of: AsOf,
 ) -> Receipts:
     stream = await notify.ports.store.load(notice_id, fresh=True)
-    if not stream.events or stream.events[0].event_type != "NoticePublished":
+    if not _published(stream):
         raise NotFound("notice", notice_id)
     publisher = stream.events[0].payload["publisher"]
     if principal.role is not Role.TORCH_CENTER and principal.subject != publisher:
@@ -92,7 +118,11 @@ async def receipts(
             "只有发布者和火炬中心可以查看阅读情况",
             "Only the publisher and the Torch Center see who has read a notice",
         )
-    items = await inbox.receipts(notice_id)
+    if as_of is not None and not _published(
+        await load_as_of(notify.ports.store, history, notice_id, as_of)
+    ):
+        raise NotFound("notice", notice_id)
+    items = await inbox.receipts(notice_id, as_of)
     return Receipts(
         notice_id=notice_id,
         recipients=len(items),
