@@ -4,7 +4,8 @@ its longlist, shortlist and an intent, a deal and an overdue case, the case land
 duplicates), the live overview, hosts, cases needing attention and calendar are recorded for three
 viewers at each quiet moment; asked again later with ``as_of``, each must come back the same. A
 malformed or naive ``as_of`` is a 422 in Chinese and English, and a provincial user's answer as of a
-moment is still held to their own province (API, export and page)."""
+moment is still held to their own province (API, export and page). In national mode, the topics
+are those MirrorMaker 2 mirrors, matched by pattern as they are when the moment is asked about."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from openpyxl import load_workbook
 from dashboard.scenario import Scenario, Step
 from tests.e2e.conftest import SETTINGS
 from ztc_shared.auth import Role, mint_token
-from ztc_shared.kafka import service_topic
+from ztc_shared.kafka import ensure_topics, service_topic
 from ztc_shared.kafka.publisher import KafkaEventPublisher
 from ztc_shared.testing.processes import APIS, WORKERS, ServiceProcess, free_port
 
@@ -306,3 +307,96 @@ def test_as_of_is_refused_without_a_time_zone_and_held_to_the_viewers_province(
         )
         assert naive_page.status_code == 422
         assert "时区" in naive_page.text
+
+
+async def _publish_mirrored(bootstrap: str, prefix: str, alias: str, steps: Step) -> None:
+    topics = [f"{alias}.{service_topic(s, prefix)}" for s in ("intake", "tracking")]
+    await ensure_topics(bootstrap, topics, partitions=2)
+    publisher = KafkaEventPublisher(bootstrap, client_id="dashboard-as-of-national-e2e")
+    await publisher.start()
+    try:
+        for service, envelope in steps:
+            await publisher.publish(f"{alias}.{service_topic(service, prefix)}", [envelope])
+    finally:
+        await publisher.stop()
+
+
+def test_the_national_dashboard_as_of_a_moment_reads_the_mirrored_topics_then(
+    service_env: dict[str, str], log_dir: Path, run_id: str
+) -> None:
+    prefix, port = f"{run_id}dasofn.", free_port()
+    bootstrap = service_env["KAFKA_BOOTSTRAP_SERVERS"]
+    env = {
+        **service_env,
+        "ZTC_TOPIC_PREFIX": prefix,
+        "ZTC_DATABASE_PREFIX": f"{run_id}dasofn_",
+        "REGION": "100000",
+        "DASHBOARD_MODE": "national",
+        "DASHBOARD_PORT": str(port),
+        "DASHBOARD_WORKER_METRICS_PORT": str(free_port()),
+        "DASHBOARD_SERVICE_URLS": "{}",
+    }
+    gd, bj = Scenario(GD), Scenario(BJ)
+    first: Step = []
+    for field in ("biotech", "new_energy"):
+        achievement_id, made = gd.achievement(field)
+        first += made
+    case_id, made = gd.case(achievement_id, "host-sz", "new_energy")
+    first += made + gd.deal(case_id, achievement_id, "80", 3)
+    asyncio.run(_publish_mirrored(bootstrap, prefix, "gd", first))
+    processes = [
+        ServiceProcess(
+            "asof-national-worker",
+            WORKERS["dashboard"],
+            env=env,
+            log_dir=log_dir,
+            args=("run",),
+            ready_marker="projection.worker_started",
+        ),
+        ServiceProcess("asof-national-api", APIS["dashboard"], env=env, log_dir=log_dir, port=port),
+    ]
+    recorded: list[tuple[datetime, dict[str, Any]]] = []
+
+    def answers(client: httpx.Client, as_of: datetime | None = None) -> dict[str, Any]:
+        found = {}
+        for viewer in VIEWERS:
+            reply = get(client, "overview", viewer, as_of)
+            assert reply.status_code == 200, reply.text
+            found[viewer] = reply.json()
+        return found
+
+    def settle(client: httpx.Client, collected: int) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            live = answers(client)
+            if {r["stage"]: r["count"] for r in live["nation"]["funnel"]}["collected"] == collected:
+                moment = datetime.now(UTC)
+                time.sleep(0.5)
+                if answers(client) == live:
+                    time.sleep(0.01)
+                    recorded.append((moment, live))
+                    return
+            time.sleep(0.3)
+        raise AssertionError(f"the nation did not reach {collected} collected")
+
+    try:
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.wait_ready(timeout=90)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            settle(client, 2)
+            # A province mirrored later (its topics new): found by the worker and by as_of.
+            bj.at = datetime.now(UTC)
+            later: Step = []
+            for admitted in (True, False, False):
+                later += bj.achievement("new_materials", admitted=admitted)[1]
+            asyncio.run(_publish_mirrored(bootstrap, prefix, "bj", later))
+            settle(client, 5)
+            assert [r["gd-dept"]["by_province"][0]["key"] for _, r in recorded] == [GD, GD]
+            assert [len(r["nation"]["by_province"]) for _, r in recorded] == [1, 2]
+            for moment, live in reversed(recorded):
+                assert answers(client, moment) == live, moment
+    finally:
+        for process in processes:
+            process.stop()

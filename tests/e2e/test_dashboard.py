@@ -384,6 +384,40 @@ def test_the_overview_shows_the_figures_of_the_events_with_a_chart(
     context.close()
 
 
+def test_choosing_a_moment_shows_the_figures_as_of_then_with_a_banner(
+    world: World, browser: Browser
+) -> None:
+    wait_for(lambda: counts(overview(world, TORCH)) == NATIONAL, "national figures")
+    context = signed_in(browser, world, TORCH)
+    page = context.new_page()
+    page.goto("/dashboard")
+    expect(page.locator("#as-of-banner")).to_have_count(0)
+    # A month ago, before any of the events: the figures then were all zero.
+    day = (date.today() - timedelta(days=30)).isoformat()
+    page.get_by_label("日期时间").fill(f"{day}T12:00")
+    page.locator("#as-of-show").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#as-of-banner")).to_contain_text(f"以下为 {day} 12:00")
+    expect(page.locator("#as-of-banner")).to_contain_text("时的数据")
+    for stage in NATIONAL:
+        expect(page.locator(f"#funnel li[data-stage={stage}] .value")).to_have_text("0")
+    expect(page.locator("#chart-funnel")).to_have_attribute("data-rendered", "true")
+    expect(page.locator("#table-calendar")).to_have_count(0)  # no roadshow was known then
+    expect(page.locator("#streams-live")).to_be_visible()  # the streams' health stays live
+    assert "as_of=" in (page.locator("a.export").first.get_attribute("href") or "")
+    expect(page.get_by_label("日期时间")).to_have_value(f"{day}T12:00")
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-as-of.png"), full_page=False)
+
+    page.goto(page.url.replace("lang=zh", "lang=en"))
+    expect(page.locator("#as-of-banner")).to_contain_text(f"Figures as of {day} 12:00")
+    # Back to live, by keyboard.
+    page.locator("#as-of-live").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#as-of-banner")).to_have_count(0)
+    expect(page.locator("#funnel li[data-stage=collected] .value")).to_have_text("5")
+    context.close()
+
+
 def test_a_provincial_user_sees_only_their_province(world: World, browser: Browser) -> None:
     wait_for(lambda: counts(overview(world, GD_DEPT)) == GUANGDONG, "Guangdong's figures")
     data = overview(world, GD_DEPT)
