@@ -6,9 +6,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from screening.application.reactions import OpenRoundsForRoadshows, round_of_roadshow
 from screening.bootstrap import bootstrap
 from screening.config import ScreeningSettings
+from screening.domain.commands import OpenScreeningRound
+from ztc_shared.application import CommandContext
+from ztc_shared.auth import Role
+from ztc_shared.domain import StateConflict
 from ztc_shared.events import EventEnvelope
 from ztc_shared.eventstore.memory import InMemoryEventStore
 
@@ -75,3 +81,28 @@ async def test_other_roadshow_events_open_nothing() -> None:
     reactor = OpenRoundsForRoadshows(bootstrap(ScreeningSettings(), store=store).ports)
     await reactor.react(planned("RegistrationOpened"))
     assert (await store.load(round_of_roadshow("roadshow-1"))).version == 0
+
+
+async def test_a_round_opened_by_hand_is_the_roadshows_one_round() -> None:
+    store = InMemoryEventStore()
+    screening = bootstrap(ScreeningSettings(), store=store)
+    host = CommandContext(
+        actor="host-sz", role=Role.HOST.value, region="440000", correlation_id="c"
+    )
+    by_hand = OpenScreeningRound(
+        roadshow_ref="roadshow-1",
+        title="深圳新能源专场（手工启动）",
+        fields=["new_energy"],
+        industry_needs="储能电池回收",
+        region="440300",
+    )
+    opened = await screening.handle(by_hand, host)
+    assert opened.stream_id == round_of_roadshow("roadshow-1")
+    await OpenRoundsForRoadshows(screening.ports).react(planned())  # the plan arrives later
+    loaded = await store.load(round_of_roadshow("roadshow-1"))
+    assert [e.event_type for e in loaded.events] == ["ScreeningRoundOpened"]
+    assert loaded.events[0].payload["title"] == "深圳新能源专场（手工启动）"
+    with pytest.raises(StateConflict) as again:
+        await screening.handle(by_hand, host)
+    assert again.value.code == "already_opened"
+    assert (await store.load(round_of_roadshow("roadshow-1"))).version == 1

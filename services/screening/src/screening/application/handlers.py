@@ -6,7 +6,6 @@ evaluation score are taken from what the library shows, not from the caller.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -63,20 +62,27 @@ def _reply(round_: ScreeningRound, version: int) -> dict[str, Any]:
     }
 
 
+def round_of_roadshow(roadshow_id: str) -> str:
+    """A roadshow's one screening round (one longlist, one shortlist for its stage)."""
+    return f"round-{roadshow_id}"
+
+
 async def open_round(
     ports: Ports, command: OpenScreeningRound, context: CommandContext, stream_id: str | None
 ) -> CommandResult:
+    """The round's id is its roadshow's (``round-<roadshow>``), whoever opens it: opened by hand
+    before the plan reached screening, the plan's automatic opening finds it open, and a second
+    opening for the same roadshow is refused (该筛选轮次已经启动)."""
     actor = Actor.of(context)
     return await execute(
         ports.store,
         ScreeningRound,
-        stream_id or f"round-{uuid.uuid4()}",
+        stream_id or round_of_roadshow(command.roadshow_ref),
         context,
         lambda round_: round_.open(command, actor),
         command="OpenScreeningRound",
         clock=ports.clock,
         must_exist=False,
-        new_stream=stream_id is None,
         body=_reply,
     )
 

@@ -9,7 +9,7 @@ a round pushes its longlist when the host names no companies.
 
 from __future__ import annotations
 
-from screening.application.handlers import Ports, open_round
+from screening.application.handlers import Ports, open_round, round_of_roadshow
 from screening.application.registrants import CONFIRMED
 from screening.domain.commands import OpenScreeningRound
 from ztc_shared.auth import Role
@@ -19,10 +19,6 @@ from ztc_shared.events import EventEnvelope
 from ztc_shared.reactions import reaction_context
 
 ROADSHOWS = "roadshows"
-
-
-def round_of_roadshow(roadshow_id: str) -> str:
-    return f"round-{roadshow_id}"
 
 
 class OpenRoundsForRoadshows:

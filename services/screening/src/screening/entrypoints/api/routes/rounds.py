@@ -140,6 +140,13 @@ class RoundView(BaseModel):
     status_code=status.HTTP_201_CREATED,
     response_model=RoundAccepted,
     summary="启动项目筛选 Open the screening round of a roadshow event",
+    description=(
+        "每场路演一个筛选轮次，编号为 `round-<路演编号>`：路演计划发布时自动启动；"
+        "在此之前手工启动的，即为该路演的轮次，之后不再另开。同一路演再次启动返回 409。\n\n"
+        "One round per roadshow, with the id `round-<roadshow id>`: a planned roadshow opens it by "
+        "itself; one opened here first is that roadshow's round, and no other opens. Opening it "
+        "again answers 409."
+    ),
 )
 async def open_round(
     command: OpenScreeningRound,
