@@ -46,11 +46,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install ## the pipeline benchmark; figures go to docs/benchmarks.md
+bench: install ## every benchmark (pipeline, ranking, scheduler, dashboard, tracking figures, as_of); figures go to docs/benchmarks.md
 	$(BIN)/python -m benchmarks.pipeline
 	$(BIN)/python -m benchmarks.ranking
 	$(BIN)/python -m benchmarks.scheduler
 	$(BIN)/python -m benchmarks.dashboard
+	$(BIN)/python -m benchmarks.tracking_figures
+	$(BIN)/python -m benchmarks.as_of
 
 # The dashboard's ECharts, pinned and checked against its published integrity (no CDN at run time).
 .PHONY: dashboard-assets
