@@ -3,6 +3,7 @@ give what the live counters gave, shaped by the same queries; and how a moment i
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -198,3 +199,43 @@ def test_the_page_takes_a_moment_with_its_time_zone_or_the_pickers_local_time() 
             page_moment(*bad)
     with pytest.raises(ValueError, match="as_of_naive"):
         page_moment("2026-09-30T23:59:00", None, None)
+
+
+async def test_one_replay_per_moment_is_shared_and_a_few_moments_are_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dashboard.adapters import as_of
+
+    at = datetime(2026, 9, 30, 10, 0, tzinfo=UTC)
+    first, second = history(at)
+    replays: list[tuple[tuple[str, ...], datetime]] = []
+    failing = {"next": False}
+
+    async def replay(bootstrap: str, topics: Any, until: datetime) -> list[EventEnvelope]:
+        replays.append((tuple(topics), until))
+        await asyncio.sleep(0.01)  # the askers arrive while it runs
+        if failing["next"]:
+            failing["next"] = False
+            raise ConnectionError("broker away")
+        return [e for e in events(first + second) if e.occurred_at <= until]
+
+    monkeypatch.setattr(as_of, "replay_until", replay)
+    counters = as_of.CountersAsOf("kafka:9092", as_of.fixed_topics(("a", "b")), keep=2)
+    stores = await asyncio.gather(*(counters.at(at) for _ in range(5)))
+    assert len(replays) == 1 and replays[0] == (("a", "b"), at)
+    assert all(store is stores[0] for store in stores)
+    assert await counters.at(at.astimezone(CST)) is stores[0]  # the same instant
+    collected = (await DashboardQueriesAsOf(stores[0], at).overview(None))["funnel"][0]
+    assert collected["count"] == 2
+
+    await counters.at(at + timedelta(hours=2))
+    await counters.at(at + timedelta(hours=3))  # keeps two: the first moment is dropped
+    await counters.at(at)
+    assert len(replays) == 4
+
+    failing["next"] = True
+    with pytest.raises(ConnectionError):
+        await counters.at(at + timedelta(hours=4))
+    await counters.at(at + timedelta(hours=4))  # a failed replay is not kept: asked again
+    assert len(replays) == 6
+    await counters.close()

@@ -82,7 +82,10 @@ class CountersAsOf:
             topics = await self._topics()
             events = await replay_until(self._bootstrap, topics, moment)
             store = InMemoryCounterStore()
-            store.documents = fold_counters(in_occurrence_order(events))
+            # In a thread: the API goes on answering live reads while a long history is folded.
+            store.documents = await asyncio.to_thread(
+                lambda: fold_counters(in_occurrence_order(events))
+            )
             log.info(
                 "as_of.counters_built",
                 as_of=moment.isoformat(),
