@@ -111,18 +111,19 @@ def cases_table(cases: list[dict[str, Any]], lang: str) -> tuple[list[str], list
     return headers, rows
 
 
-def _offset(moment: datetime) -> str:
+def utc_offset(moment: datetime) -> str:
+    """A moment's offset from UTC as ISO 8601 writes it: ``+08:00``."""
     offset = moment.utcoffset() or timedelta(0)
     sign = "-" if offset < timedelta(0) else "+"
     minutes = abs(int(offset.total_seconds())) // 60
-    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def moment_text(moment: datetime) -> str:
     """A moment as people read it, in its own time zone: ``2026-09-30 23:59 (UTC+08:00)``
     (seconds only when it has them)."""
     shown = moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
-    return f"{shown} ({_offset(moment)})"
+    return f"{shown} (UTC{utc_offset(moment)})"
 
 
 def as_of_caption(moment: datetime, lang: str) -> str:

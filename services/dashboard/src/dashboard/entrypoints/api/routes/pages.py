@@ -25,6 +25,7 @@ from dashboard.application.tables import (
     as_of_caption,
     breakdown_table,
     funnel_table,
+    utc_offset,
 )
 from dashboard.config import DashboardSettings
 from dashboard.domain.regions import province_name
@@ -241,8 +242,6 @@ async def dashboard(
         as_of=moment,
         as_of_caption=as_of_caption(moment, lang) if moment is not None else None,
         picker_value=moment.strftime("%Y-%m-%dT%H:%M") if moment is not None else "",
-        picker_offset=moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
-        if moment is not None
-        else DEFAULT_OFFSET,
+        picker_offset=utc_offset(moment) if moment is not None else DEFAULT_OFFSET,
         charts=echarts_installed(),
     )
