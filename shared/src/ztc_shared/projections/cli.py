@@ -1,8 +1,10 @@
-"""A service's worker command: ``run`` a projection or a reaction, or ``rebuild`` a projection.
+"""A service's worker command: ``run`` a projection or a reaction, ``rebuild`` a projection, or
+list and replay a reaction's ``dead-letters``.
 
 screening-worker run library
 screening-worker run roadshows        (a reaction: see ztc_shared.reactions)
 screening-worker rebuild library [--no-switch]
+screening-worker dead-letters roadshows [--replay]
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from ztc_shared.projections.catalog import Generation, MongoProjectionCatalog
 from ztc_shared.projections.faust_app import build_projection_app, run_projection_worker
 from ztc_shared.projections.rebuild import RebuildReport, rebuild_projection
 from ztc_shared.projections.runner import ProjectionDefinition
-from ztc_shared.reactions.runner import ReactionDefinition
+from ztc_shared.reactions.replay import dead_letters, replay_dead_letters
+from ztc_shared.reactions.runner import ReactionDefinition, ReactionRunner
 from ztc_shared.reactions.worker import run_reaction_worker
 from ztc_shared.settings import ServiceSettings
 
@@ -69,6 +72,31 @@ async def _rebuild(
         await client.close()
 
 
+async def dead_letters_command(
+    settings: ServiceSettings, definition: ReactionDefinition, replay: bool
+) -> int:
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)  # noqa: T201 - CLI progress
+
+    letters = await dead_letters(settings.kafka_bootstrap_servers, definition)
+    print(f"{len(letters)} dead letters of reaction {definition.name}")  # noqa: T201 - CLI
+    if not replay:
+        for letter in letters:
+            print(letter.describe())  # noqa: T201 - CLI output
+        return 0
+    client = make_client(settings.mongodb_uri)
+    try:
+        runner = ReactionRunner(definition.name, await definition.build(client[settings.database]))
+        report = await replay_dead_letters(runner, letters, progress=say)
+    finally:
+        await client.close()
+    print(  # noqa: T201 - CLI output
+        f"replayed {report.letters}: {len(report.applied)} applied (or applied before), "
+        f"{len(report.refused)} refused again"
+    )
+    return 0 if not report.refused else 1
+
+
 def worker_main(
     settings: ServiceSettings,
     definitions: Mapping[str, ProjectionDefinition],
@@ -90,6 +118,13 @@ def worker_main(
     rebuild.add_argument(
         "--no-switch", action="store_true", help="build it but keep the old one active"
     )
+    letters = commands.add_parser(
+        "dead-letters", help="list a reaction's dead letters; --replay hands them to it again"
+    )
+    letters.add_argument("reaction", choices=list(reactions))
+    letters.add_argument(
+        "--replay", action="store_true", help="replay them (each applies at most once)"
+    )
     args = parser.parse_args(argv)
     configure_logging(settings.service, settings.region, settings.log_level, json=settings.log_json)
     failpoints.configure(settings.failpoints)
@@ -104,6 +139,9 @@ def worker_main(
             f"{'switched in' if report.switched else 'not switched'}"
         )
         return 0
+
+    if args.command == "dead-letters":
+        return asyncio.run(dead_letters_command(settings, reactions[args.reaction], args.replay))
 
     name = getattr(args, "projection", None) or next(iter(definitions), None)
     if name is None or name in reactions:
