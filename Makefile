@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify services/dashboard
 
 .PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render k8s-tools k8s-validate
-.PHONY: docs docs-check release-schemas bench-as-of
+.PHONY: docs docs-check release-schemas bench-as-of screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+screenshots: install ## refresh the README's screenshots (the browser tests, saving to docs/screenshots)
+	ZTC_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_dashboard.py -q
 
 bench: install ## every benchmark (pipeline, ranking, scheduler, dashboard, tracking figures, as_of); figures go to docs/benchmarks.md
 	$(BIN)/python -m benchmarks.pipeline
