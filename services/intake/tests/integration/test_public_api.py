@@ -212,6 +212,11 @@ async def test_search_catalogue_and_export_on_the_real_database(api: Api) -> Non
     assert one.status_code == 200, one.text
     assert one.headers["X-Stream-Version"] == str(version)
     assert (await api.http.get(f"/public/achievements/{ids[2]}")).status_code == 404
+    # The public see what is published now: the past could disclose what was withdrawn since.
+    for path in ("/public/achievements", f"/public/achievements/{ids[0]}"):
+        past = await api.http.get(path, params={"as_of": "2026-09-30T23:59:59+08:00"})
+        assert past.status_code == 422, past.text
+        assert "不支持时间回溯" in past.json()["message_zh"]
 
     # 成果库: each reader sees what they may.
     async def listed(who: dict[str, str]) -> set[str]:

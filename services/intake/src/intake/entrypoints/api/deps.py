@@ -15,6 +15,7 @@ from intake.bootstrap import Intake, intake_queries, projection_definitions
 from intake.config import IntakeSettings
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
+from ztc_shared.domain import DomainError
 from ztc_shared.history import AsOf
 from ztc_shared.history.collections import AsOfBuilder, AsOfCatalog
 from ztc_shared.mongo import make_client
@@ -76,4 +77,22 @@ async def get_queries(request: Request, as_of: AsOf) -> IntakeQueries:
 
 
 QueriesDep = Annotated[IntakeQueries, Depends(get_queries)]
+
+
+async def get_live_queries(request: Request) -> IntakeQueries:
+    """The queries over the live projections only: for the public routes, which take no
+    ``as_of`` — an achievement withdrawn or made confidential since must not be disclosed again
+    through the past, and an anonymous caller must not start replays of the topic. Asked for one,
+    they say so (422) rather than answer about today as if it were then."""
+    if "as_of" in request.query_params:
+        raise DomainError(
+            "as_of_not_public",
+            "公开检索只提供当前已公开的成果，不支持时间回溯（as_of）",
+            "The public search shows what is published now; it takes no as_of",
+        )
+    queries: IntakeQueries = request.app.state.queries
+    return queries
+
+
+LiveQueriesDep = Annotated[IntakeQueries, Depends(get_live_queries)]
 OperatorReader = Annotated[Principal, Depends(require_roles(*OPERATORS))]

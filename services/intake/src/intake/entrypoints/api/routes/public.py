@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from intake.adapters.queries import PublicSearch, Sort, relevance
-from intake.entrypoints.api.deps import QueriesDep, read_side
+from intake.entrypoints.api.deps import LiveQueriesDep, read_side
 from ztc_shared.contracts.intake import (
     AchievementType,
     Attachment,
@@ -158,7 +158,7 @@ Q_EXAMPLES = {
     "No token needed.",
 )
 async def search_public(
-    queries: QueriesDep,
+    queries: LiveQueriesDep,
     q: Annotated[
         str | None,
         Query(
@@ -286,7 +286,7 @@ async def read_public(
             openapi_examples={"published": Example(summary="一项已公开成果", value=EXAMPLE_ID)},
         ),
     ],
-    queries: QueriesDep,
+    queries: LiveQueriesDep,
     request: Request,
     response: Response,
     min_version: Annotated[
