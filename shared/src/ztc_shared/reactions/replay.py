@@ -19,11 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from ztc_shared.events import EVENTS, EventRegistry
 from ztc_shared.events.codec import decode_event
 from ztc_shared.kafka import dlq_topic
+from ztc_shared.kafka.reading import read_to_end
 from ztc_shared.projections.runner import Message
 from ztc_shared.reactions.runner import ReactionDefinition, ReactionRunner
 
@@ -69,38 +68,13 @@ async def dead_letters(
 ) -> list[DeadLetterEntry]:
     """Every letter the reaction wrote, up to the dead-letter topics' ends as they stand now."""
     wanted = f"reaction.{definition.name}"
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer._client.force_metadata_update()
-        partitions = [
-            TopicPartition(dlq_topic(topic), partition)
-            for topic in definition.topics
-            for partition in sorted(consumer.partitions_for_topic(dlq_topic(topic)) or ())
-        ]
-        if not partitions:
-            return []
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        remaining = {p for p in partitions if ends[p] > 0}
-        found: list[DeadLetterEntry] = []
-        while remaining:
-            batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=500)
-            for partition, records in batches.items():
-                for record in records:
-                    if record.offset >= ends[partition]:
-                        continue
-                    headers = list(record.headers or ())
-                    if _header(headers, "dlq_projection") != wanted:
-                        continue
-                    found.append(_entry(record, headers, registry))
-            for partition in list(remaining):
-                if await consumer.position(partition) >= ends[partition]:
-                    remaining.discard(partition)
-        return found
-    finally:
-        await consumer.stop()
+    found: list[DeadLetterEntry] = []
+    dead_letter_topics = [dlq_topic(topic) for topic in definition.topics]
+    async for record in read_to_end(bootstrap_servers, dead_letter_topics, batch=500):
+        headers = list(record.headers or ())
+        if _header(headers, "dlq_projection") == wanted:
+            found.append(_entry(record, headers, registry))
+    return found
 
 
 def _entry(
