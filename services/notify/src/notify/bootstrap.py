@@ -15,6 +15,7 @@ from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
 from notify.application.dispatch import Dispatcher, InboxSender, TokenBucket
 from notify.application.handlers import HANDLERS, Ports
 from notify.application.ports import Sender
+from notify.application.publishing import DeliveryEvents
 from notify.config import NotifySettings
 from notify.domain.deliveries import RetryPolicy
 from notify.domain.recipients import Channel
@@ -86,6 +87,7 @@ def dispatcher(
     database: AsyncDatabase[dict[str, Any]],
     client: httpx.AsyncClient,
     clock: Clock | None = None,
+    events: DeliveryEvents | None = None,
 ) -> Dispatcher:
     clock = clock or SystemClock()
     rates = {
@@ -105,4 +107,5 @@ def dispatcher(
             first_delay=timedelta(seconds=settings.delivery_first_retry_seconds),
         ),
         limits={c: TokenBucket(rate, burst=max(1, int(rate))) for c, rate in rates.items()},
+        events=events,
     )

@@ -58,6 +58,10 @@ class NotifySettings(ServiceSettings):
     wecom_rate: float = Field(default=0.33, gt=0, validation_alias="NOTIFY_WECOM_RATE")
     sms_rate: float = Field(default=5.0, gt=0, validation_alias="NOTIFY_SMS_RATE")
 
+    # Each delivery's transitions published on ztc.notify.events (NotificationQueued, …Delivered,
+    # …Failed); off, the ledger alone records them.
+    publish_deliveries: bool = Field(default=True, validation_alias="NOTIFY_PUBLISH_DELIVERIES")
+
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> NotifySettings:
         # A send that outlives its lease may be repeated by another dispatcher (ADR 10).

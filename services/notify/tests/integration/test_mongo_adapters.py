@@ -11,6 +11,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from notify.adapters.mongo import CONTACTS, DELIVERIES, MongoDirectory, MongoInbox, MongoLedger
+from notify.application.publishing import DeliveryEvents
 from notify.domain.deliveries import Status
 from notify.domain.recipients import Channel, Contact
 from notify.testing.contracts import (
@@ -21,6 +22,8 @@ from notify.testing.contracts import (
     ledger_as_of_contract,
     ledger_contract,
 )
+from ztc_shared.contracts.notify import notification_stream_id
+from ztc_shared.eventstore.mongo import COMMITS, MongoEventStore
 
 pytestmark = pytest.mark.integration
 
@@ -185,3 +188,27 @@ async def test_of_many_dispatchers_claiming_at_once_exactly_one_gets_each_delive
     won = [c for c in claims if c is not None]
     assert sorted(c.event_id for c in won) == ["e0", "e1", "e2"]
     assert all(c.attempts == 1 for c in won)
+
+
+async def test_delivery_events_are_stored_once_in_the_mongo_event_store(
+    mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str
+) -> None:
+    database = _database(mongo_client, run_id)
+    store = MongoEventStore(database)
+    await store.ensure_indexes()
+    events = DeliveryEvents(store)
+    items = [delivery(f"e{i}", region="440300", correlation_id="c") for i in range(5)]
+    # Two workers plan the same batch at once; then both record the first one delivered.
+    first, second = await asyncio.gather(events.queued(items, T0), events.queued(items, T0))
+    assert all(d.events for d in first + second)
+    delivered = await asyncio.gather(
+        *(events.delivered(first[0], T0 + timedelta(seconds=i)) for i in range(3))
+    )
+    assert len({e.event_id for e in delivered}) == 1
+    # A fresh store (another process) finds the same transition taken.
+    again = await DeliveryEvents(MongoEventStore(database)).delivered(first[0], T0)
+    assert again.event_id == delivered[0].event_id
+    assert await database[COMMITS].count_documents({}) == 6
+    assert await store.count_unpublished() == 6
+    stream = await MongoEventStore(database).load(notification_stream_id(first[0].key))
+    assert [e.event_type for e in stream.events] == ["NotificationQueued", "NotificationDelivered"]

@@ -119,6 +119,9 @@ class InMemoryLedger:
                 added += 1
         return added
 
+    async def known(self, keys: Sequence[str]) -> set[str]:
+        return {k for k in keys if k in self.deliveries}
+
     async def claim(
         self, owner: str, channels: Sequence[Channel], now: datetime, lease_until: datetime
     ) -> Delivery | None:
@@ -183,7 +186,13 @@ class InMemoryLedger:
             return False
         self._state(
             key,
-            dataclasses.replace(delivery, status=Status.PENDING, next_attempt_at=now, attempts=0),
+            dataclasses.replace(
+                delivery,
+                status=Status.PENDING,
+                next_attempt_at=now,
+                attempts=0,
+                operator_retries=delivery.operator_retries + 1,
+            ),
             now,
         )
         return True

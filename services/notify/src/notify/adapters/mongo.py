@@ -131,6 +131,10 @@ def delivery_to_document(delivery: Delivery) -> dict[str, Any]:
         "lease_owner": delivery.lease_owner,
         "last_error": delivery.last_error,
         "delivered_at": delivery.delivered_at,
+        "region": delivery.region,
+        "correlation_id": delivery.correlation_id,
+        "events": delivery.events,
+        "operator_retries": delivery.operator_retries,
     }
 
 
@@ -156,6 +160,10 @@ def delivery_from_document(doc: dict[str, Any]) -> Delivery:
         lease_owner=doc.get("lease_owner"),
         last_error=doc.get("last_error", ""),
         delivered_at=doc.get("delivered_at"),
+        region=doc.get("region", ""),
+        correlation_id=doc.get("correlation_id", ""),
+        events=bool(doc.get("events", False)),
+        operator_retries=int(doc.get("operator_retries") or 0),
     )
 
 
@@ -187,6 +195,12 @@ class MongoLedger:
             # planned before: a redelivered or replayed event
             return len(documents) - len(failed)
         return len(result.inserted_ids)
+
+    async def known(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        found = self.collection.find({"_id": {"$in": list(keys)}}, {"_id": 1})
+        return {doc["_id"] async for doc in found}
 
     async def claim(
         self, owner: str, channels: Sequence[Channel], now: datetime, lease_until: datetime
@@ -289,15 +303,21 @@ class MongoLedger:
         return result.modified_count == 1
 
     async def retry(self, key: str, now: datetime) -> bool:
-        legacy = await self.collection.find_one({"_id": key, DELIVERY_LOG: {"$exists": False}})
-        update = {"status": Status.PENDING.value, "next_attempt_at": now, "attempts": 0}
+        current = await self.collection.find_one({"_id": key})
+        if current is None or current["status"] != Status.DEAD.value:
+            return False
+        legacy = current if DELIVERY_LOG not in current else None
+        # The round is set, not incremented: FerretDB does not make the filtered update atomic,
+        # so two operators retrying at once may both pass the filter; both then set one round.
+        update = {
+            "status": Status.PENDING.value,
+            "next_attempt_at": now,
+            "attempts": 0,
+            "operator_retries": int(current.get("operator_retries") or 0) + 1,
+        }
         result = await self.collection.update_one(
             {"_id": key, "status": Status.DEAD.value},
-            {
-                "$set": update,
-                "$inc": {"operator_retries": 1},
-                "$push": _history(legacy, now, update),
-            },
+            {"$set": update, "$push": _history(legacy, now, update)},
         )
         return result.modified_count == 1
 

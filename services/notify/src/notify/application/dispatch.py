@@ -5,6 +5,11 @@ never send the same one while the lease runs), sends it on its channel, and reco
 only if it still holds the lease. A crash after the send and before the record leaves the lease to
 expire; the next claim sends again, with the same reference, which the receiver recognises (the
 window and how it closes: ADR 10). Channels are rate-limited per process (token buckets).
+
+With ``events``, the outcome of a round is published (``NotificationDelivered`` after the send,
+``NotificationFailed`` when it is dead) before the ledger records it. A delivery claimed again
+(a retry, or a takeover after a crash) first looks for its round's outcome: one recorded before a
+crash is followed — the ledger catches up, and nothing is sent again.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ import structlog
 
 from notify.application import metrics
 from notify.application.ports import Inbox, Ledger, Sender
+from notify.application.publishing import DeliveryEvents
 from notify.domain.deliveries import Delivery, RetryPolicy, SendFailed
 from notify.domain.recipients import Channel
 from ztc_shared import failpoints
 from ztc_shared.clock import Clock
+from ztc_shared.events import EventEnvelope
 
 log = structlog.get_logger()
 
@@ -71,6 +78,7 @@ class Dispatcher:
         lease: timedelta,
         policy: RetryPolicy,
         limits: Mapping[Channel, TokenBucket] | None = None,
+        events: DeliveryEvents | None = None,
     ) -> None:
         self._ledger = ledger
         self._senders = senders
@@ -79,6 +87,7 @@ class Dispatcher:
         self._lease = lease
         self._policy = policy
         self._limits = dict(limits or {})
+        self._events = events
         self._wake = asyncio.Event()
 
     def open_channels(self) -> list[Channel]:
@@ -101,6 +110,11 @@ class Dispatcher:
             # hold it now, so do not send; the delivery is due again for whoever claims next.
             log.warning("notify.lease_expired_before_send", key=delivery.key)
             return None
+        if self._events is not None and delivery.events and delivery.attempts > 1:
+            # Tried before in this round: perhaps the outcome was recorded and the ledger not.
+            earlier = await self._events.outcome(delivery)
+            if earlier is not None:
+                return await self._follow(delivery, earlier)
         failpoints.hit(f"notify.after_claim.{delivery.channel.value}")
         started = time.perf_counter()
         try:
@@ -115,6 +129,11 @@ class Dispatcher:
             )
         failpoints.hit(f"notify.after_send.{delivery.channel.value}")
         metrics.SEND_OUTCOMES.labels(delivery.channel.value, "delivered").inc()
+        if self._events is not None and delivery.events:
+            stored = await self._events.delivered(delivery, self._clock.now())
+            failpoints.hit(f"notify.after_event.{delivery.channel.value}")
+            if stored.event_type != "NotificationDelivered":
+                return await self._follow(delivery, stored)
         recorded = await self._ledger.delivered(delivery.key, self._owner, self._clock.now())
         log.info(
             "notify.delivered",
@@ -128,6 +147,12 @@ class Dispatcher:
     async def _failed(self, delivery: Delivery, reason: str, permanent: bool) -> Outcome:
         now = self._clock.now()
         retry_at = None if permanent else self._policy.next_attempt(delivery.attempts, now)
+        if retry_at is None and self._events is not None and delivery.events:
+            # Dead: published first (passing failures are not, their outcome is).
+            stored = await self._events.failed(delivery, reason, now)
+            failpoints.hit(f"notify.after_event.{delivery.channel.value}")
+            if stored.event_type != "NotificationFailed":
+                return await self._follow(delivery, stored)
         recorded = await self._ledger.failed(
             delivery.key, self._owner, reason[:2000], retry_at, now
         )
@@ -142,6 +167,18 @@ class Dispatcher:
             dead=retry_at is None,
             recorded=recorded,
         )
+        return Outcome(delivery, delivered=False, error=reason)
+
+    async def _follow(self, delivery: Delivery, recorded: EventEnvelope) -> Outcome:
+        """The round's outcome is recorded already: the ledger follows it, nothing is sent."""
+        now = self._clock.now()
+        if recorded.event_type == "NotificationDelivered":
+            await self._ledger.delivered(delivery.key, self._owner, now)
+            log.info("notify.delivered_before", key=delivery.key, attempt=delivery.attempts)
+            return Outcome(delivery, delivered=True)
+        reason = str(recorded.payload.get("reason") or recorded.payload.get("reason_code", ""))
+        await self._ledger.failed(delivery.key, self._owner, reason, None, now)
+        log.info("notify.failed_before", key=delivery.key, attempt=delivery.attempts)
         return Outcome(delivery, delivered=False, error=reason)
 
     def wake(self) -> None:

@@ -16,7 +16,9 @@ from notify.application import metrics
 from notify.application.facts import Facts
 from notify.application.planning import learn_contacts, plan
 from notify.application.ports import Directory, Ledger
+from notify.application.publishing import DeliveryEvents
 from notify.application.rendering import Renderer
+from ztc_shared import failpoints
 from ztc_shared.clock import Clock
 from ztc_shared.events.codec import decode_event
 from ztc_shared.projections.processing import BatchProcessor, DeadLetterSink
@@ -37,6 +39,7 @@ class EventIntake:
         clock: Clock,
         on_added: Callable[[], None] = lambda: None,
         max_age: timedelta = timedelta(days=14),
+        events: DeliveryEvents | None = None,
     ) -> None:
         self._facts_processor = facts_processor
         self._facts = facts
@@ -47,6 +50,7 @@ class EventIntake:
         self._clock = clock
         self._on_added = on_added
         self._max_age = max_age
+        self._events = events
 
     async def process(self, messages: Sequence[Message]) -> int:
         """The number of new deliveries the batch called for."""
@@ -68,6 +72,14 @@ class EventIntake:
                 deliveries = await plan(
                     event, self._facts, self._directory, self._renderer, self._clock.now()
                 )
+                if self._events is not None and deliveries:
+                    # Published before stored: a delivery in the ledger has its stream begun,
+                    # and a crash in between publishes nothing twice (the place is taken).
+                    known = await self._ledger.known([d.key for d in deliveries])
+                    deliveries = await self._events.queued(
+                        [d for d in deliveries if d.key not in known], self._clock.now()
+                    )
+                    failpoints.hit("notify.after_queued")
                 new = await self._ledger.add(deliveries, self._clock.now())
                 metrics.DELIVERIES_PLANNED.inc(new)
                 added += new

@@ -100,6 +100,8 @@ async def plan(
                     created_at=now,
                     notice_id=notice_id,
                     next_attempt_at=now,
+                    region=event.region,
+                    correlation_id=event.correlation_id,
                 )
             )
     if not everyone:

@@ -50,6 +50,10 @@ class Ledger(Protocol):
         history begins ``now`` (or at their ``created_at``)."""
         ...
 
+    async def known(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` the ledger holds already."""
+        ...
+
     async def claim(
         self, owner: str, channels: Sequence[Channel], now: datetime, lease_until: datetime
     ) -> Delivery | None:
@@ -68,7 +72,8 @@ class Ledger(Protocol):
         ...
 
     async def retry(self, key: str, now: datetime) -> bool:
-        """An operator sends a dead delivery again (its attempts start over)."""
+        """An operator sends a dead delivery again: its attempts start over, its ``operator_retries``
+        (the round of its events) goes one up. Two operators at once make one round."""
         ...
 
     async def get(self, key: str) -> Delivery | None: ...

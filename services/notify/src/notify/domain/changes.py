@@ -35,6 +35,7 @@ DELIVERY_STATE = (
     "lease_owner",
     "last_error",
     "delivered_at",
+    "operator_retries",
 )
 
 

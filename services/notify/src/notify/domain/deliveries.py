@@ -9,6 +9,7 @@ Receivers see a stable reference derived from the key (the mail's ``Message-ID``
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -58,10 +59,44 @@ class Delivery:
     lease_owner: str | None = None
     last_error: str = ""
     delivered_at: datetime | None = None
+    # The causing event's region and correlation, which the delivery's own events carry on.
+    region: str = ""
+    correlation_id: str = ""
+    # Its transitions are published (``NotificationQueued`` was appended before it was stored);
+    # deliveries planned before notify published them have no stream and publish nothing.
+    events: bool = False
+    # How often an operator sent it again from the dead-letter list (its round of events).
+    operator_retries: int = 0
 
     @property
     def reference(self) -> str:
         return reference(self.key)
+
+
+_ADDRESSES = re.compile(r"\S+@\S+|https?://\S+|\+?\d[\d -]{5,}\d")
+_CODES = (
+    (re.compile(r"^HTTP (\d{3})"), "http_{0}"),
+    (re.compile(r"^SMTP (\d{3})"), "smtp_{0}"),
+    (re.compile(r"^WeCom errcode (-?\d+)"), "wecom_{0}"),
+    (re.compile(r"^recipient refused"), "recipient_refused"),
+    (re.compile(r"^SMTP unavailable"), "smtp_unavailable"),
+    (re.compile(r"^no webhook secret"), "no_webhook_secret"),
+    (re.compile(r"^webhook unreachable"), "webhook_unreachable"),
+    (re.compile(r"^WeCom unreachable"), "wecom_unreachable"),
+    (re.compile(r"^SMS provider unreachable"), "sms_unreachable"),
+)
+
+
+def public_reason(reason: str) -> tuple[str, str]:
+    """A failure as the event log may keep it: a short code, and the channel's answer with
+    anything that could be an address, a link or a number taken out (``NotificationFailed``)."""
+    code = "error"
+    for pattern, template in _CODES:
+        found = pattern.match(reason)
+        if found:
+            code = template.format(*(g.lstrip("-") for g in found.groups()))
+            break
+    return code, _ADDRESSES.sub("…", reason)[:300]
 
 
 class SendFailed(Exception):

@@ -22,11 +22,13 @@ from pymongo.errors import PyMongoError
 from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
 from notify.application.facts import FactsProjector, StoredFacts
 from notify.application.intake import EventIntake
+from notify.application.publishing import DeliveryEvents
 from notify.application.rendering import Renderer
 from notify.bootstrap import dispatcher, source_topics
 from notify.config import NotifySettings
 from ztc_shared import failpoints
 from ztc_shared.clock import SystemClock
+from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.kafka import dlq_topic, ensure_topics
 from ztc_shared.mongo.client import make_client
 from ztc_shared.observability.logging import configure_logging
@@ -71,6 +73,17 @@ def build_app(settings: NotifySettings) -> faust.App:
             state["client"] = make_client(settings.mongodb_uri)
         return state["client"][settings.database]
 
+    async def delivery_events() -> DeliveryEvents | None:
+        """One event store for planning and sending, so that their appends are written together."""
+        if not settings.publish_deliveries:
+            return None
+        if "events" not in state:
+            store = MongoEventStore(database())
+            state["events"] = DeliveryEvents(store)
+            await store.ensure_indexes()
+        events: DeliveryEvents = state["events"]
+        return events
+
     async def intake() -> EventIntake:
         if "intake" not in state:
             db = database()
@@ -93,6 +106,7 @@ def build_app(settings: NotifySettings) -> faust.App:
                 SystemClock(),
                 on_added=lambda: state["dispatcher"].wake() if "dispatcher" in state else None,
                 max_age=timedelta(days=settings.max_event_age_days),
+                events=await delivery_events(),
             )
         intake_: EventIntake = state["intake"]
         return intake_
@@ -138,6 +152,7 @@ def build_app(settings: NotifySettings) -> faust.App:
             try:
                 await MongoInbox(db).ensure_indexes()
                 await MongoLedger(db).ensure_indexes()
+                events = await delivery_events()
                 break
             except PyMongoError:
                 # The database is not there yet: sending waits for it, consuming goes on.
@@ -145,7 +160,7 @@ def build_app(settings: NotifySettings) -> faust.App:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
         async with httpx.AsyncClient(timeout=settings.send_timeout_seconds) as client:
-            sender = dispatcher(settings, db, client)
+            sender = dispatcher(settings, db, client, events=events)
             state["dispatcher"] = sender
             log.info(READY, group=group_id, topics=list(source_topics(settings)))
             await sender.run(

@@ -41,6 +41,12 @@ async def ledger_contract(make: Callable[[], Awaitable[Ledger]]) -> None:
     first = delivery()
     assert await ledger.add([first]) == 1
     assert await ledger.add([first, delivery(channel=Channel.WEBHOOK)]) == 1
+    assert await ledger.known([first.key, "e9:nobody:email:x"]) == {first.key}
+    assert await ledger.known([]) == set()
+    # What the delivery's events need comes back as stored.
+    marked = delivery("e7", Channel.SMS, region="440300", correlation_id="c-7", events=True)
+    await ledger.add([marked])
+    assert await ledger.get(marked.key) == marked
 
     # Claiming takes a due delivery for one owner and counts the attempt; while the lease runs
     # nobody else gets it.
@@ -72,9 +78,11 @@ async def ledger_contract(make: Callable[[], Awaitable[Ledger]]) -> None:
     dead = await ledger.list(status=Status.DEAD)
     assert [d.key for d in dead] == [webhook.key] and dead[0].last_error == "HTTP 410"
     assert not await ledger.retry(first.key, retry_at)  # delivered, not dead
+    assert dead[0].operator_retries == 0
     assert await ledger.retry(webhook.key, retry_at)
+    assert not await ledger.retry(webhook.key, retry_at)  # pending now, not dead
     revived = await ledger.claim("b", [Channel.WEBHOOK], retry_at, retry_at + LEASE)
-    assert revived is not None and revived.attempts == 1
+    assert revived is not None and revived.attempts == 1 and revived.operator_retries == 1
     assert [d.key for d in await ledger.list(event_id="e1", recipient="holder-1")] != []
     assert await ledger.list(event_id="other") == []
 

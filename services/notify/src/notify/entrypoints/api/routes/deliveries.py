@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from notify.application.publishing import DeliveryEvents
 from notify.domain.deliveries import Delivery, Status
-from notify.entrypoints.api.deps import LedgerDep, Operator
+from notify.entrypoints.api.deps import LedgerDep, NotifyDep, Operator
 from ztc_shared.domain import NotFound, StateConflict
 from ztc_shared.history import AsOf
 
@@ -98,9 +99,20 @@ async def list_deliveries(
     "/{key}/retry",
     response_model=DeliveryView,
     summary="重新发送 Send a dead delivery again",
+    description="The delivery goes back to pending with its attempts started over; its stream "
+    "on ztc.notify.events gets ``NotificationQueued`` with the next ``retry`` round. 409 unless "
+    "it is dead.",
 )
-async def retry(key: str, principal: Operator, ledger: LedgerDep) -> DeliveryView:
-    if not await ledger.retry(key, datetime.now(UTC)):
+async def retry(
+    key: str, principal: Operator, ledger: LedgerDep, notify: NotifyDep
+) -> DeliveryView:
+    now = datetime.now(UTC)
+    current = await ledger.get(key)
+    if current is not None and current.status is Status.DEAD:
+        # Published first (NotificationQueued of the next round): should the ledger write below
+        # not happen, the delivery stays dead and sending it again appends nothing new.
+        await DeliveryEvents(notify.ports.store).requeued(current, now, principal.subject)
+    if not await ledger.retry(key, now):
         if await ledger.get(key) is None:
             raise NotFound("delivery", key)
         raise StateConflict(
