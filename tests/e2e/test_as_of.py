@@ -17,7 +17,14 @@ from tests.e2e.conftest import SETTINGS, Slice, bearer, draft_body, prefixed_env
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, load_catalogue
-from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+from ztc_shared.testing.processes import (
+    APIS,
+    RELAYS,
+    WORKERS,
+    ServiceProcess,
+    all_running,
+    free_port,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -320,15 +327,8 @@ def catalogue_slice(running_slice: Slice) -> Iterator[str]:
             ready_marker="projection.worker_started",
         ),
     ]
-    for process in processes:
-        process.start()
-    try:
-        for process in processes:
-            process.wait_ready(timeout=90)
+    with all_running(processes):
         yield processes[0].url
-    finally:
-        for process in processes:
-            process.stop()
 
 
 async def test_a_list_as_of_a_moment_is_what_the_projection_listed_then(

@@ -27,7 +27,13 @@ from tests.e2e.conftest import SETTINGS
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.kafka import ensure_topics, service_topic
 from ztc_shared.kafka.publisher import KafkaEventPublisher
-from ztc_shared.testing.processes import APIS, WORKERS, ServiceProcess, free_port
+from ztc_shared.testing.processes import (
+    APIS,
+    WORKERS,
+    ServiceProcess,
+    all_running,
+    free_port,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -73,15 +79,8 @@ def dashboard(service_env: dict[str, str], log_dir: Path, run_id: str) -> Iterat
             "asof-dashboard-api", APIS["dashboard"], env=env, log_dir=log_dir, port=port
         ),
     ]
-    try:
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.wait_ready(timeout=90)
+    with all_running(processes):
         yield Dashboard(f"http://127.0.0.1:{port}", service_env["KAFKA_BOOTSTRAP_SERVERS"], prefix)
-    finally:
-        for process in processes:
-            process.stop()
 
 
 async def _publish(bootstrap: str, prefix: str, steps: Step) -> None:
@@ -379,24 +378,19 @@ def test_the_national_dashboard_as_of_a_moment_reads_the_mirrored_topics_then(
             time.sleep(0.3)
         raise AssertionError(f"the nation did not reach {collected} collected")
 
-    try:
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.wait_ready(timeout=90)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            settle(client, 2)
-            # A province mirrored later (its topics new): found by the worker and by as_of.
-            bj.at = datetime.now(UTC)
-            later: Step = []
-            for admitted in (True, False, False):
-                later += bj.achievement("new_materials", admitted=admitted)[1]
-            asyncio.run(_publish_mirrored(bootstrap, prefix, "bj", later))
-            settle(client, 5)
-            assert [r["gd-dept"]["by_province"][0]["key"] for _, r in recorded] == [GD, GD]
-            assert [len(r["nation"]["by_province"]) for _, r in recorded] == [1, 2]
-            for moment, live in reversed(recorded):
-                assert answers(client, moment) == live, moment
-    finally:
-        for process in processes:
-            process.stop()
+    with (
+        all_running(processes),
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client,
+    ):
+        settle(client, 2)
+        # A province mirrored later (its topics new): found by the worker and by as_of.
+        bj.at = datetime.now(UTC)
+        later: Step = []
+        for admitted in (True, False, False):
+            later += bj.achievement("new_materials", admitted=admitted)[1]
+        asyncio.run(_publish_mirrored(bootstrap, prefix, "bj", later))
+        settle(client, 5)
+        assert [r["gd-dept"]["by_province"][0]["key"] for _, r in recorded] == [GD, GD]
+        assert [len(r["nation"]["by_province"]) for _, r in recorded] == [1, 2]
+        for moment, live in reversed(recorded):
+            assert answers(client, moment) == live, moment

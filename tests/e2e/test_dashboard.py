@@ -34,7 +34,14 @@ from tests.e2e.conftest import SETTINGS
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.kafka import service_topic
 from ztc_shared.kafka.publisher import KafkaEventPublisher
-from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+from ztc_shared.testing.processes import (
+    APIS,
+    RELAYS,
+    WORKERS,
+    ServiceProcess,
+    all_running,
+    free_port,
+)
 
 pytestmark = pytest.mark.integration
 # The machine may be shared: generous waits, never a fixed sleep.
@@ -262,11 +269,7 @@ def world(service_env: dict[str, str], log_dir: Path, run_id: str) -> Iterator[W
             "dashboard-api", APIS["dashboard"], env=env, log_dir=log_dir, port=dashboard_port
         ),
     ]
-    try:
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.wait_ready(timeout=90)
+    with all_running(processes):
         steps, ids, bj_title = history()
         asyncio.run(publish(service_env["KAFKA_BOOTSTRAP_SERVERS"], prefix, steps))
         roadshow_id, title = plan_roadshow_through_its_api(f"http://127.0.0.1:{roadshow_port}")
@@ -276,9 +279,6 @@ def world(service_env: dict[str, str], log_dir: Path, run_id: str) -> Iterator[W
             "the planned roadshow reaches the dashboard",
         )
         yield World(base, roadshow_id, title, ids, bj_title)
-    finally:
-        for process in processes:
-            process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,13 @@ from tests.e2e.conftest import SETTINGS
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.kafka import ensure_topics, service_topic
 from ztc_shared.kafka.publisher import KafkaEventPublisher
-from ztc_shared.testing.processes import APIS, WORKERS, ServiceProcess, free_port
+from ztc_shared.testing.processes import (
+    APIS,
+    WORKERS,
+    ServiceProcess,
+    all_running,
+    free_port,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -86,15 +92,8 @@ def national(service_env: dict[str, str], log_dir: Path, run_id: str) -> Iterato
             "dashboard-national-api", APIS["dashboard"], env=env, log_dir=log_dir, port=port
         ),
     ]
-    try:
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.wait_ready(timeout=90)
+    with all_running(processes):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        for process in processes:
-            process.stop()
 
 
 def counts(base: str, bearer: str, region: str | None = None) -> dict[str, Any]:

@@ -28,7 +28,14 @@ from ztc_shared.auth import Role, mint_token
 from ztc_shared.contracts.identifiers import credit_code_check_character
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, load_catalogue
-from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+from ztc_shared.testing.processes import (
+    APIS,
+    RELAYS,
+    WORKERS,
+    ServiceProcess,
+    all_running,
+    free_port,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -86,15 +93,8 @@ def roadshow_processes(running_slice: Slice) -> Iterator[str]:
             ready_marker="projection.worker_started",
         ),
     ]
-    for process in processes:
-        process.start()
-    try:
-        for process in processes:
-            process.wait_ready(timeout=90)
+    with all_running(processes):
         yield processes[0].url
-    finally:
-        for process in processes:
-            process.stop()
 
 
 async def _until(

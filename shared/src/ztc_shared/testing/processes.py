@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -143,3 +144,20 @@ class ServiceProcess:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+
+@contextmanager
+def all_running(
+    processes: Sequence[ServiceProcess], *, timeout: float = 90.0
+) -> Iterator[Sequence[ServiceProcess]]:
+    """Start every process (all at once, so they warm up together), wait until each is ready, and
+    stop them all on the way out — also when one of them never became ready."""
+    try:
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.wait_ready(timeout=timeout)
+        yield processes
+    finally:
+        for process in processes:
+            process.stop()
