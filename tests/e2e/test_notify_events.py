@@ -187,3 +187,80 @@ def test_a_delivered_and_a_dead_lettered_notification_are_published_once_each(
     finally:
         for process in processes:
             process.stop()
+
+
+def test_a_worker_killed_after_the_delivered_event_does_not_send_again(
+    service_env: dict[str, str], log_dir: Path, mail: tuple[Mailbox, int], hooks: HookReceiver
+) -> None:
+    mailbox, smtp_port = mail
+    env = notify_env(
+        prefixed_env(service_env, f"w{uuid.uuid4().hex[:8]}"),
+        smtp_port,
+        NOTIFY_DISPATCHERS="1",
+        NOTIFY_DELIVERY_LEASE_SECONDS="8",
+        NOTIFY_SEND_TIMEOUT="4",
+    )
+    api = start_api(env, log_dir, "notify-api-event-kill")
+    relay = ServiceProcess(
+        "notify-relay-event-kill",
+        RELAYS["notify"],
+        env=env,
+        log_dir=log_dir,
+        ready_marker="relay.started",
+    ).start()
+    processes = [api, relay]
+    province = bearer(Role.PROVINCE, "gd-notify-events")
+    company = credit_code()
+    email = f"{company.lower()}@example.cn"
+    try:
+        api.wait_ready(90)
+        relay.wait_ready(90)
+        with httpx.Client(timeout=10) as client:
+            response = client.put(
+                f"{api.url}/contacts/{company}",
+                json={"role": "company", "region": "440300", "email": email},
+                headers=province,
+            )
+            assert response.status_code == 200, response.text
+            events = roadshow_events(str(uuid.uuid4()), company)
+            approved = events[-1]
+            # Dies once NotificationDelivered is stored, before the ledger says delivered.
+            doomed = start_worker(
+                env, log_dir, "notify-worker-event-doomed", "notify.after_event.email"
+            )
+            processes.append(doomed)
+            doomed.wait_ready(90)
+            asyncio.run(publish(env["KAFKA_BOOTSTRAP_SERVERS"], roadshow_topic(env), events))
+            assert doomed.wait_exit(60) == -9
+            assert len(mailbox.to(email)) == 1
+
+            survivor = start_worker(env, log_dir, "notify-worker-event-survivor")
+            processes.append(survivor)
+            survivor.wait_ready(90)
+
+            def settled() -> dict[str, dict[str, Any]] | None:
+                found = deliveries(client, api.url, province, event_id=str(approved.event_id))
+                done = len(found) == 2 and all(d["status"] == "delivered" for d in found)
+                return {d["channel"]: d for d in found} if done else None
+
+            ledger = wait_for(settled, what="both delivered")
+        # The survivor found the outcome recorded and did not send the mail again.
+        assert len(mailbox.to(email)) == 1
+        assert ledger["email"]["attempts"] == 2  # claimed twice, sent once
+        stream = notification_stream_id(ledger["email"]["key"])
+        topic = service_topic("notify", env["ZTC_TOPIC_PREFIX"])
+
+        def published() -> list[EventEnvelope] | None:
+            found = asyncio.run(topic_events(env["KAFKA_BOOTSTRAP_SERVERS"], topic))
+            mine = [e for e in found if e.stream_id == stream]
+            return mine if len(mine) >= 2 else None
+
+        mine = wait_for(published, what="the e-mail's events")
+        assert [(e.stream_version, e.event_type) for e in mine] == [
+            (1, "NotificationQueued"),
+            (2, "NotificationDelivered"),
+        ]
+        assert mine[1].payload["attempts"] == 1
+    finally:
+        for process in processes:
+            process.stop()
