@@ -487,3 +487,35 @@ def test_mongodb_admits_every_process_of_its_deployment(rendered: dict[str, Rend
         for d in r.of_kind("Deployment"):
             labels = d["spec"]["template"]["metadata"]["labels"]
             assert all(labels.get(k) == v for k, v in admitted.items()), d["metadata"]["name"]
+
+
+def test_mongodb_is_a_replica_set_the_services_connect_to_as_one(
+    rendered: dict[str, Rendered],
+) -> None:
+    example = (K8S / "base" / "secret.example.yaml").read_text(encoding="utf-8")
+    uri = re.search(r"^  MONGODB_URI: (\S+)$", example, re.M)
+    assert uri is not None
+    for r in rendered.values():
+        mongodb = r.named("StatefulSet", "mongodb")["spec"]
+        members = [f"mongodb-{i}.mongodb:27017" for i in range(mongodb["replicas"])]
+        assert len(members) == 3, r.overlay  # a majority survives one member's loss
+        pod = mongodb["template"]["spec"]
+        args = pod["containers"][0]["args"]
+        assert args[args.index("--replSet") + 1] == "rs0"
+        keyfile = args[args.index("--keyFile") + 1]
+        mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+        assert keyfile.startswith(mounts["keyfile"] + "/"), r.overlay
+        (copy,) = pod["initContainers"]
+        assert "chmod 0400" in copy["command"][-1], r.overlay
+        secret = next(v for v in pod["volumes"] if v["name"] == "keyfile-secret")["secret"]
+        assert secret["items"][0]["key"] == "MONGO_KEYFILE"
+        assert "MONGO_KEYFILE: " in example
+        job = r.named("Job", "mongodb-replica-set")["spec"]["template"]["spec"]
+        script = job["containers"][0]["command"][-1]
+        assert '_id: "rs0"' in script and "NotYetInitialized" in script, r.overlay
+        assert "[0, 1, 2]" in script  # the members it initiates are the StatefulSet's three
+        budget = r.named("PodDisruptionBudget", "mongodb")["spec"]
+        assert budget["maxUnavailable"] == 1
+        # the services name every member and the set, so a failover moves them to the new primary
+        assert all(member in uri.group(1) for member in members)
+        assert "replicaSet=rs0" in uri.group(1)
