@@ -49,7 +49,7 @@ format: install
 screenshots: install ## refresh the README's screenshots (the browser tests, saving to docs/screenshots)
 	ZTC_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_dashboard.py -q
 
-bench: install ## every benchmark (pipeline, ranking, scheduler, dashboard, tracking figures, as_of, dashboard as_of); figures go to docs/benchmarks.md
+bench: install ## every benchmark (pipeline, ranking, scheduler, dashboard, tracking figures, as_of, dashboard as_of, notify claims); figures go to docs/benchmarks.md
 	$(BIN)/python -m benchmarks.pipeline
 	$(BIN)/python -m benchmarks.ranking
 	$(BIN)/python -m benchmarks.scheduler
@@ -57,6 +57,7 @@ bench: install ## every benchmark (pipeline, ranking, scheduler, dashboard, trac
 	$(BIN)/python -m benchmarks.tracking_figures
 	$(BIN)/python -m benchmarks.as_of
 	$(BIN)/python -m benchmarks.dashboard_as_of
+	$(BIN)/python -m benchmarks.notify_claims --pending 200 --history 1000 --runs 2
 
 # The dashboard's ECharts, pinned and checked against its published integrity (no CDN at run time).
 .PHONY: dashboard-assets

@@ -212,3 +212,29 @@ async def test_delivery_events_are_stored_once_in_the_mongo_event_store(
     assert await store.count_unpublished() == 6
     stream = await MongoEventStore(database).load(notification_stream_id(first[0].key))
     assert [e.event_type for e in stream.events] == ["NotificationQueued", "NotificationDelivered"]
+
+
+async def test_a_kept_scan_passes_over_what_another_dispatcher_sent_and_looks_again(
+    mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str
+) -> None:
+    database = _database(mongo_client, run_id)
+    mine, theirs = MongoLedger(database), MongoLedger(database)
+    await mine.ensure_indexes()
+    await mine.add([delivery(f"e{n}", next_attempt_at=T0 + timedelta(seconds=n)) for n in range(3)])
+    now = T0 + timedelta(minutes=1)
+    lease = now + timedelta(seconds=30)
+
+    first = await mine.claim("mine", [Channel.EMAIL], now, lease)  # keeps e1 and e2 for later
+    assert first is not None and first.event_id == "e0" and mine.scans == 1
+    taken = await theirs.claim("theirs", [Channel.EMAIL], now, lease)
+    assert taken is not None and taken.event_id == "e1"
+    assert await theirs.delivered(taken.key, "theirs", now)
+
+    second = await mine.claim("mine", [Channel.EMAIL], now, lease)
+    assert second is not None and second.event_id == "e2"  # e1 passed over, sent by the other
+    assert mine.scans == 1  # from the kept scan, no second one
+    await mine.add([delivery("late", next_attempt_at=T0)])
+    late = await mine.claim("mine", [Channel.EMAIL], now, lease)
+    assert late is not None and late.event_id == "late"  # nothing kept left: it looked again
+    assert await mine.claim("mine", [Channel.EMAIL], now, lease) is None
+    assert {(await mine.get(d.key)).status for d in (first, second, late)} == {Status.SENDING}  # type: ignore[union-attr]

@@ -7,6 +7,8 @@ ledger and inbox record effects notify itself caused.
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -170,11 +172,27 @@ def delivery_from_document(doc: dict[str, Any]) -> Delivery:
 class MongoLedger:
     """The ledger on MongoDB/FerretDB. FerretDB 1.x does not make ``findAndModify`` (nor a
     filtered update) atomic against a concurrent writer, so the claim is a lease document inserted
-    under the delivery's key (unique ``_id``): exclusive on both servers."""
+    under the delivery's key (unique ``_id``): exclusive on both servers.
 
-    def __init__(self, database: AsyncDatabase[dict[str, Any]]) -> None:
+    Finding what is due is a query on status and time, which FerretDB answers by scanning the whole
+    ledger (delivered entries included): one scan per claim held a dispatcher to a few deliveries a
+    second. So a scan's due keys are kept (per set of channels) and claimed one after another for up
+    to ``refill_after`` seconds; each is read again under its lease, so one sent or rescheduled
+    meanwhile is passed over, as before."""
+
+    def __init__(
+        self,
+        database: AsyncDatabase[dict[str, Any]],
+        *,
+        batch: int = 100,
+        refill_after: float = 1.0,
+    ) -> None:
         self.collection = database[DELIVERIES]
         self.locks = database[DELIVERY_LEASES]
+        self._batch = batch
+        self._refill_after = refill_after
+        self._due: dict[tuple[str, ...], tuple[float, deque[str]]] = {}
+        self.scans = 0
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
@@ -202,19 +220,46 @@ class MongoLedger:
         found = self.collection.find({"_id": {"$in": list(keys)}}, {"_id": 1})
         return {doc["_id"] async for doc in found}
 
-    async def claim(
-        self, owner: str, channels: Sequence[Channel], now: datetime, lease_until: datetime
-    ) -> Delivery | None:
+    async def _candidates(
+        self, channels: Sequence[Channel], now: datetime, *, rescan: bool = False
+    ) -> tuple[deque[str], bool]:
+        """The due keys found by the last scan for these channels, scanning again when none is
+        left, the scan is older than ``refill_after``, or ``rescan``; and whether it scanned."""
+        which = tuple(sorted(c.value for c in channels))
+        kept = self._due.get(which)
+        fresh = kept is not None and time.monotonic() - kept[0] < self._refill_after
+        if kept is not None and kept[1] and fresh and not rescan:
+            return kept[1], False
+        self.scans += 1
         due = self.collection.find(
             {
                 "status": {"$in": [Status.PENDING.value, Status.SENDING.value]},
                 "next_attempt_at": {"$lte": now},
-                "channel": {"$in": [c.value for c in channels]},
+                "channel": {"$in": list(which)},
             },
             {"_id": 1},
         )
-        candidates = [doc["_id"] async for doc in due.sort("next_attempt_at", ASCENDING).limit(20)]
-        for key in candidates:
+        ordered = due.sort("next_attempt_at", ASCENDING).limit(self._batch)
+        candidates = deque([doc["_id"] async for doc in ordered])
+        self._due[which] = (time.monotonic(), candidates)
+        return candidates, True
+
+    async def claim(
+        self, owner: str, channels: Sequence[Channel], now: datetime, lease_until: datetime
+    ) -> Delivery | None:
+        candidates, scanned = await self._candidates(channels, now)
+        claimed = await self._claim_first(candidates, owner, now, lease_until)
+        if claimed is None and not scanned:
+            # every kept key had gone (sent by another dispatcher): look again before saying none
+            candidates, _ = await self._candidates(channels, now, rescan=True)
+            claimed = await self._claim_first(candidates, owner, now, lease_until)
+        return claimed
+
+    async def _claim_first(
+        self, candidates: deque[str], owner: str, now: datetime, lease_until: datetime
+    ) -> Delivery | None:
+        while candidates:
+            key = candidates.popleft()
             if not await self._lock(key, owner, now, lease_until):
                 continue
             # Holding the lock, read again: the candidate list may be stale (sent meanwhile).
@@ -276,9 +321,10 @@ class MongoLedger:
         if not await self._holds(key, owner):
             return False
         update = {"status": Status.DELIVERED.value, "delivered_at": now, "last_error": ""}
+        # By ``_id`` alone: the lease says the delivery is ours (claimed by us, so being sent), and
+        # FerretDB scans the whole ledger for a filter of ``_id`` and more.
         result = await self.collection.update_one(
-            {"_id": key, "status": Status.SENDING.value, "lease_owner": owner},
-            {"$set": update, "$push": _history(None, now, update)},
+            {"_id": key}, {"$set": update, "$push": _history(None, now, update)}
         )
         await self._unlock(key, owner)
         return result.modified_count == 1
@@ -296,8 +342,7 @@ class MongoLedger:
             "failed_at": now,
         }
         result = await self.collection.update_one(
-            {"_id": key, "status": Status.SENDING.value, "lease_owner": owner},
-            {"$set": update, "$push": _history(None, now, update)},
+            {"_id": key}, {"$set": update, "$push": _history(None, now, update)}
         )
         await self._unlock(key, owner)
         return result.modified_count == 1
