@@ -13,6 +13,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from tests.e2e.notify_receivers import HookReceiver, Mailbox, hook_server, smtp_server
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
@@ -174,3 +175,15 @@ async def topic_size(bootstrap: str, topic: str) -> int:
         return sum(ends.values())
     finally:
         await consumer.stop()
+
+
+@pytest.fixture(scope="module")
+def mail() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on loopback for notify's tests, one per test module: (mailbox, port)."""
+    yield from smtp_server()
+
+
+@pytest.fixture(scope="module")
+def hooks() -> Iterator[HookReceiver]:
+    """A real receiver of signed webhooks on loopback for notify's tests, one per test module."""
+    yield from hook_server()

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import bearer, prefixed_env
-from tests.e2e.notify_receivers import HookReceiver, Mailbox, hook_server, smtp_server
+from tests.e2e.notify_receivers import HookReceiver, Mailbox
 from tests.e2e.notify_support import notify_env, start_api, start_worker, wait_for
 from ztc_shared.auth import Role
 from ztc_shared.testing.processes import RELAYS, ServiceProcess
@@ -26,16 +26,6 @@ from ztc_shared.testing.processes import RELAYS, ServiceProcess
 pytestmark = pytest.mark.integration
 
 SECRET = "as-of-webhook-secret-0123456789"
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[tuple[Mailbox, int]]:
-    yield from smtp_server()
-
-
-@pytest.fixture(scope="module")
-def hooks() -> Iterator[HookReceiver]:
-    yield from hook_server()
 
 
 @pytest.fixture(scope="module")

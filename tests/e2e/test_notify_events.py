@@ -8,7 +8,6 @@ import asyncio
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from tests.e2e.conftest import bearer, prefixed_env
-from tests.e2e.notify_receivers import HookReceiver, Mailbox, hook_server, smtp_server
+from tests.e2e.notify_receivers import HookReceiver, Mailbox
 from tests.e2e.notify_support import (
     credit_code,
     deliveries,
@@ -38,16 +37,6 @@ from ztc_shared.testing.processes import RELAYS, ServiceProcess
 pytestmark = pytest.mark.integration
 
 SECRET = "e2e-webhook-secret-0123456789"
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[tuple[Mailbox, int]]:
-    yield from smtp_server()
-
-
-@pytest.fixture(scope="module")
-def hooks() -> Iterator[HookReceiver]:
-    yield from hook_server()
 
 
 async def topic_events(bootstrap: str, topic: str) -> list[EventEnvelope]:
