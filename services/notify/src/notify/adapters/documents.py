@@ -3,8 +3,10 @@ in-memory fake."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from notify.domain.deliveries import Delivery
 from notify.domain.recipients import DEFAULT_CHANNELS, Channel, Contact, Locale, Topic
 
 CONTACT_FIELDS = (
@@ -53,4 +55,22 @@ def contact_document(contact: Contact) -> dict[str, Any]:
         "locale": contact.locale.value,
         "channels": sorted(c.value for c in contact.channels),
         "muted": sorted(t.value for t in contact.muted),
+    }
+
+
+def inbox_item(delivery: Delivery, now: datetime) -> dict[str, Any]:
+    """An inbox item as it is stored, once, under the delivery's reference: unread."""
+    return {
+        "_id": delivery.reference,
+        "key": delivery.key,
+        "recipient": delivery.recipient,
+        "notice_id": delivery.notice_id,
+        "event_type": delivery.event_type,
+        "template": delivery.template,
+        "topic": delivery.topic,
+        "essential": delivery.essential,
+        "subject": delivery.subject,
+        "body": delivery.body,
+        "created_at": now,
+        "read_at": None,
     }

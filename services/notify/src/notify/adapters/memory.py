@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from notify.adapters.documents import contact_document, contact_from_document
+from notify.adapters.documents import contact_document, contact_from_document, inbox_item
 from notify.domain.changes import (
     CONTACT_LOG,
     DELIVERY_STATE,
@@ -236,23 +236,7 @@ class InMemoryInbox:
         self.items_by_id: dict[str, dict[str, Any]] = {}
 
     async def put(self, delivery: Delivery, now: datetime) -> None:
-        self.items_by_id.setdefault(
-            delivery.reference,
-            {
-                "_id": delivery.reference,
-                "key": delivery.key,
-                "recipient": delivery.recipient,
-                "notice_id": delivery.notice_id,
-                "event_type": delivery.event_type,
-                "template": delivery.template,
-                "topic": delivery.topic,
-                "essential": delivery.essential,
-                "subject": delivery.subject,
-                "body": delivery.body,
-                "created_at": now,
-                "read_at": None,
-            },
-        )
+        self.items_by_id.setdefault(delivery.reference, inbox_item(delivery, now))
 
     def _then(self, as_of: datetime | None, **wanted: Any) -> list[dict[str, Any]]:
         then = (item_as_of(i, as_of) for i in self.items_by_id.values())

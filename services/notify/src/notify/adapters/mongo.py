@@ -17,7 +17,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from notify.adapters.documents import contact_from_document
+from notify.adapters.documents import contact_from_document, inbox_item
 from notify.application.metrics import LEDGER_DELIVERIES
 from notify.domain.changes import (
     CONTACT_LOG,
@@ -446,22 +446,7 @@ class MongoInbox:
 
     async def put(self, delivery: Delivery, now: datetime) -> None:
         try:
-            await self.collection.insert_one(
-                {
-                    "_id": delivery.reference,
-                    "key": delivery.key,
-                    "recipient": delivery.recipient,
-                    "notice_id": delivery.notice_id,
-                    "event_type": delivery.event_type,
-                    "template": delivery.template,
-                    "topic": delivery.topic,
-                    "essential": delivery.essential,
-                    "subject": delivery.subject,
-                    "body": delivery.body,
-                    "created_at": now,
-                    "read_at": None,
-                }
-            )
+            await self.collection.insert_one(inbox_item(delivery, now))
         except DuplicateKeyError:
             pass  # filed already (a resend after a crash)
 
