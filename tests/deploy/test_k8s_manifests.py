@@ -493,8 +493,8 @@ def test_mongodb_is_a_replica_set_the_services_connect_to_as_one(
     rendered: dict[str, Rendered],
 ) -> None:
     example = (K8S / "base" / "secret.example.yaml").read_text(encoding="utf-8")
-    uri = re.search(r"^  MONGODB_URI: (\S+)$", example, re.M)
-    assert uri is not None
+    uris = re.findall(r"^  MONGODB_URI_[A-Z]+: (\S+)$", example, re.M)
+    assert len(uris) == 6
     for r in rendered.values():
         mongodb = r.named("StatefulSet", "mongodb")["spec"]
         members = [f"mongodb-{i}.mongodb:27017" for i in range(mongodb["replicas"])]
@@ -517,5 +517,44 @@ def test_mongodb_is_a_replica_set_the_services_connect_to_as_one(
         budget = r.named("PodDisruptionBudget", "mongodb")["spec"]
         assert budget["maxUnavailable"] == 1
         # the services name every member and the set, so a failover moves them to the new primary
-        assert all(member in uri.group(1) for member in members)
-        assert "replicaSet=rs0" in uri.group(1)
+        for uri in uris:
+            assert all(member in uri for member in members)
+            assert "replicaSet=rs0" in uri
+
+
+def test_each_service_connects_as_its_own_user_allowed_only_its_database(
+    rendered: dict[str, Rendered],
+) -> None:
+    example = (K8S / "base" / "secret.example.yaml").read_text(encoding="utf-8")
+    for r in rendered.values():
+        connecting = set()
+        for d in r.of_kind("Deployment"):
+            owner = d["metadata"]["name"].split("-")[0]  # intake-api, intake-worker-public …
+            for c in d["spec"]["template"]["spec"]["containers"]:
+                uri_key = next(
+                    (
+                        e["valueFrom"]["secretKeyRef"]["key"]
+                        for e in c.get("env", [])
+                        if e["name"] == "MONGODB_URI"
+                    ),
+                    None,
+                )
+                if uri_key is None:
+                    continue
+                assert uri_key == f"MONGODB_URI_{owner.upper()}", (r.overlay, d["metadata"]["name"])
+                uri = re.search(rf"^  {uri_key}: (\S+)$", example, re.M)
+                assert uri is not None and uri.group(1).startswith(f"mongodb://ztc_{owner}:")
+                connecting.add(owner)
+        assert "dashboard" in connecting, r.overlay
+        if r.overlay != "national":
+            assert len(connecting) == 6, (r.overlay, connecting)
+        job = r.named("Job", "mongodb-users")["spec"]["template"]["spec"]["containers"][0]
+        script = job["command"][-1]
+        assert 'role: "readWrite", db: "ztc_" + service' in script
+        assert "createUser" in script and "updateUser" in script
+        passwords = {e["name"] for e in job["env"]}
+        services = re.search(r"for \(const service of \[([^\]]+)\]\)", script)
+        assert services is not None
+        named = {n.strip().strip('"') for n in services.group(1).split(",")}
+        assert named == {"intake", "screening", "roadshow", "tracking", "notify", "dashboard"}
+        assert {f"MONGO_PASSWORD_{n.upper()}" for n in named} <= passwords
