@@ -430,3 +430,29 @@ async def test_a_restart_reuses_jars_binary_and_data(
         print(f"restart took {elapsed:.1f}s:\n{progress.text()}")
     finally:
         await asyncio.to_thread(stop_stack, settings)
+
+
+def test_the_ferretdb_source_gets_both_fixes_or_the_build_stops(tmp_path: Path) -> None:
+    from ztc_shared.stack.mongo import (
+        ID_COLUMN_FILE,
+        ID_COLUMN_PATCH,
+        UPDATE_CLOSE_PATCH,
+        UPDATE_HANDLER_FILE,
+        patch_source,
+    )
+
+    for relative, (before, _after) in (
+        (ID_COLUMN_FILE, ID_COLUMN_PATCH),
+        (UPDATE_HANDLER_FILE, UPDATE_CLOSE_PATCH),
+    ):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("package x\n" + before + "\t\treturn\n")
+    patch_source(tmp_path)
+    handler = (tmp_path / UPDATE_HANDLER_FILE).read_text()
+    # each update's iterator is closed right after its update, not when the command ends
+    assert 'UpdateDocument(ctx, c, "update", iter, &u)\n\t\tcloser.Close()\n' in handler
+    assert ID_COLUMN_PATCH[1] in (tmp_path / ID_COLUMN_FILE).read_text()
+    (tmp_path / ID_COLUMN_FILE).write_text(ID_COLUMN_PATCH[0])
+    (tmp_path / UPDATE_HANDLER_FILE).write_text("package handler\n")
+    with pytest.raises(StackError, match="per-update iterator"):
+        patch_source(tmp_path)  # a FerretDB whose handler no longer holds the line

@@ -53,8 +53,9 @@ COMMITS = "commits"
 OUTBOX = "outbox"
 IDEMPOTENCY = "idempotency"
 DUPLICATE_KEY = 11000
-# At most this many commits go into one insert; FerretDB 1.24 also wedges an update command that
-# matches 100 or more existing documents, so marks go 99 to a command.
+# At most this many commits go into one insert. Marks go 99 to a command: an unpatched FerretDB 1.24
+# holds a pooled connection per update statement until its command ends, 100 per database (the local
+# stack's build closes each at once: ztc_shared.stack.mongo), so a larger command wedged it alone.
 MAX_GROUP = 256
 MAX_UPDATES_PER_COMMAND = 99
 MAX_DELETES_PER_COMMAND = 500
