@@ -52,6 +52,15 @@ class ServiceSettings(BaseSettings):
 
     failpoints: str = Field(default="", validation_alias="ZTC_FAILPOINTS")
 
+    # A store that hangs (ztc_shared.observability.hangs): /readyz answers 503 when the service's
+    # database does not answer a read within readiness_timeout_s; /healthz answers 503 (restart me)
+    # once it has hung for liveness_hang_s; a request still running after slow_request_s is logged
+    # with what it waits on; a stop waits at most shutdown_grace_s for requests in flight.
+    readiness_timeout_s: float = Field(default=3.0, gt=0)
+    liveness_hang_s: float = Field(default=30.0, gt=0)
+    slow_request_s: float = Field(default=10.0, gt=0)
+    shutdown_grace_s: float = Field(default=10.0, gt=0)
+
     @property
     def database(self) -> str:
         return f"{self.database_prefix}ztc_{self.service}"

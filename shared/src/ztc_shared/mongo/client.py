@@ -6,9 +6,13 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
+from ztc_shared.observability.hangs import IN_FLIGHT
+
 
 def make_client(uri: str, **options: Any) -> AsyncMongoClient[dict[str, Any]]:
     options.setdefault("tz_aware", True)
     options.setdefault("serverSelectionTimeoutMS", 10_000)
     options.setdefault("uuidRepresentation", "standard")
+    # What a slow request waits on is logged by name (ztc_shared.observability.hangs).
+    options.setdefault("event_listeners", [IN_FLIGHT])
     return AsyncMongoClient(uri, **options)

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from pymongo import AsyncMongoClient
 
 from ztc_shared.observability import metrics
-
-
-async def mongo_ready(client: AsyncMongoClient[dict[str, Any]]) -> None:
-    await client.admin.command("ping")
 
 
 class KafkaProbe:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ztc_shared.auth.tokens import TokenVerifier
+from ztc_shared.observability.hangs import SlowRequestMiddleware
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.web.correlation import CorrelationMiddleware
 from ztc_shared.web.errors import install_error_handlers
@@ -24,6 +25,16 @@ log = structlog.get_logger()
 class ReadinessCheck:
     name: str
     check: Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class LivenessCheck:
+    """``hung_for`` says how long a dependency has hung (0 when it answers); past the settings'
+    ``liveness_hang_s`` the process is better restarted. ``probe`` refreshes it."""
+
+    name: str
+    probe: Callable[[], Awaitable[None]]
+    hung_for: Callable[[], float]
 
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -45,6 +56,7 @@ def create_app(
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
         app.state.readiness_checks = []
+        app.state.liveness_checks = []
         app.state.metrics_refreshers = []
         if lifespan is None:
             yield
@@ -56,12 +68,30 @@ def create_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=run)
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
+    # Inside the correlation middleware, so that a slow request is logged with its correlation id.
+    app.add_middleware(SlowRequestMiddleware, threshold_s=settings.slow_request_s)
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["operations"], summary="存活检查 Liveness")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": settings.service}
+    async def healthz() -> JSONResponse:
+        """503 when a dependency has hung (not merely failed) for ``liveness_hang_s``: a process
+        whose store hangs is restarted; one whose store is down is only not ready."""
+        hung: dict[str, float] = {}
+        for item in getattr(app.state, "liveness_checks", []):
+            try:
+                await item.probe()
+            except Exception:  # noqa: BLE001, S110 - the check reads hung_for below
+                pass
+            if item.hung_for() >= settings.liveness_hang_s:
+                hung[item.name] = round(item.hung_for(), 1)
+        if hung:
+            log.error("liveness.hung", hung_for_s=hung)
+            return JSONResponse(
+                {"status": "hung", "service": settings.service, "hung_for_s": hung},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok", "service": settings.service})
 
     @app.get("/readyz", tags=["operations"], summary="就绪检查 Readiness (Kafka, MongoDB)")
     async def readyz() -> JSONResponse:
@@ -69,7 +99,7 @@ def create_app(
         results: dict[str, str] = {}
         for item in checks:
             try:
-                await asyncio.wait_for(item.check(), timeout=3.0)
+                await asyncio.wait_for(item.check(), timeout=settings.readiness_timeout_s + 1)
                 results[item.name] = "ok"
             except Exception as error:  # noqa: BLE001 - any failure means not ready
                 results[item.name] = f"failed: {type(error).__name__}"
