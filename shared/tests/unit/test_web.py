@@ -195,3 +195,84 @@ def test_an_upload_is_fingerprinted_by_its_bytes() -> None:
     first, again, other = send(b"row,1"), send(b"row,1"), send(b"row,2")
     assert first["size"] == 5  # the route still reads the whole file after the fingerprint
     assert first["fingerprint"] == again["fingerprint"] != other["fingerprint"]
+
+
+def _failing_client() -> TestClient:
+    broken = APIRouter()
+
+    @broken.get("/broken")
+    async def fails() -> dict[str, str]:
+        raise RuntimeError("a defect nobody foresaw")
+
+    @broken.post("/echo")
+    async def echo(thing: Thing) -> dict[str, str]:
+        return {"title": thing.title}
+
+    app = create_app(settings=SETTINGS, title="t", description="d", routers=[broken])
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_an_unforeseen_failure_is_a_json_500_in_chinese_with_its_correlation_id() -> None:
+    client = _failing_client()
+    response = client.get("/broken", headers={"X-Correlation-ID": "req-500"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-correlation-id"] == "req-500"
+    body = response.json()
+    assert body["error"] == "internal_error"
+    assert body["correlation_id"] == "req-500"
+    assert "服务器内部错误" in body["message"] and "req-500" in body["message_zh"]
+    english = client.get("/broken", headers={"Accept-Language": "en"}).json()
+    assert english["message"].startswith("Internal server error")
+    assert "a defect nobody foresaw" not in response.text  # the detail stays in the log
+
+
+def test_bodies_that_cannot_be_parsed_get_the_same_json_error_in_chinese() -> None:
+    client = _failing_client()
+    headers = {"Content-Type": "application/json", "X-Correlation-ID": "req-400"}
+    not_utf8 = client.post("/echo", content=b'{"title": "\xff\xfe", "trl": 3}', headers=headers)
+    deep = client.post("/echo", content=b"[" * 10_000 + b"]" * 10_000, headers=headers)
+    for response in (not_utf8, deep):
+        assert response.status_code in (400, 422), response.text
+        body = response.json()
+        assert body["correlation_id"] == "req-400"
+        assert body["message_zh"] and body["message_en"]
+        assert body["message"] == body["message_zh"]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in body["message_zh"]), body
+
+
+def test_every_error_body_names_its_correlation_id(client: TestClient) -> None:
+    response = client.post(
+        "/things",
+        json={"title": "x", "trl": 3},
+        headers={**token(Role.SUPPORT_ORG), "X-Correlation-ID": "req-422"},
+    )
+    assert response.status_code == 422
+    assert response.json()["correlation_id"] == "req-422"
+
+
+def test_a_null_that_may_not_clear_a_field_is_explained_in_chinese() -> None:
+    from pydantic import field_validator
+    from pydantic_core import PydanticCustomError
+
+    class Change(BaseModel):
+        title: str | None = None
+
+        @field_validator("title", mode="before")
+        @classmethod
+        def _kept(cls, value: object) -> object:
+            if value is None:
+                raise PydanticCustomError("null_not_allowed", "may be changed but not cleared")
+            return value
+
+    changes = APIRouter()
+
+    @changes.patch("/change")
+    async def change(body: Change) -> dict[str, str]:
+        return {"ok": "yes"}
+
+    app = create_app(settings=SETTINGS, title="t", description="d", routers=[changes])
+    response = TestClient(app).patch("/change", json={"title": None})
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert (error["field"], error["message_zh"]) == ("title", "不能为空（可以修改，不能清除）")

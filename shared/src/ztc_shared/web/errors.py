@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ztc_shared.auth.tokens import AuthError
 from ztc_shared.domain.errors import DomainError, Forbidden, NotFound, StateConflict
 from ztc_shared.eventstore.ports import ConcurrencyConflict, IdempotencyKeyReused
+from ztc_shared.web.correlation import correlation_id
 
 _VALIDATION_ZH: dict[str, str] = {
     "missing": "必填项缺失",
@@ -47,6 +48,8 @@ _VALIDATION_ZH: dict[str, str] = {
     "datetime_parsing": "应为日期时间（ISO 8601）",
     "date_parsing": "应为日期（YYYY-MM-DD）",
     "value_error": "取值无效：{error}",
+    "null_not_allowed": "不能为空（可以修改，不能清除）",
+    "timezone_aware": "须带时区（例如 2026-12-31T17:00:00+08:00）",
 }
 
 
@@ -64,6 +67,7 @@ def error_body(
         "message": message_en if prefers_english(request) else message_zh,
         "message_zh": message_zh,
         "message_en": message_en,
+        "correlation_id": correlation_id.get() or None,
         **extra,
     }
 
@@ -181,9 +185,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "error"
-        zh = {404: "未找到", 405: "不支持的请求方法", 401: "需要登录", 403: "无权访问"}.get(
-            exc.status_code, detail
-        )
+        zh = {
+            400: "请求体无法解析：须为 UTF-8 编码、层级不过深的 JSON",
+            404: "未找到",
+            405: "不支持的请求方法",
+            401: "需要登录",
+            403: "无权访问",
+            413: "请求体过大",
+            415: "不支持的内容类型",
+        }.get(exc.status_code, "请求无法处理")
         return JSONResponse(
             error_body(request, f"http_{exc.status_code}", zh, detail),
             status_code=exc.status_code,
