@@ -518,3 +518,20 @@ async def test_a_field_no_longer_confidential_carries_its_value_in_the_update() 
     assert changes["confidential"] == ["attachments"]
     assert changes["asking_price_wan"] == "500"  # freed: its value travels with the change
     assert changes["contact"]["name"] == "李四"
+
+
+def test_an_update_may_change_but_not_clear_what_every_achievement_has() -> None:
+    from pydantic import ValidationError
+
+    from ztc_shared.contracts.intake import NEVER_CLEARED
+
+    for name in sorted(NEVER_CLEARED & set(UpdateAchievement.model_fields)):
+        with pytest.raises(ValidationError) as refused:
+            UpdateAchievement.model_validate({name: None})
+        (error,) = refused.value.errors()
+        assert (error["type"], error["loc"]) == ("null_not_allowed", (name,)), name
+    # what a draft may leave out may be cleared again
+    assert UpdateAchievement.model_validate({"sub_field": None, "contact": None}).changes() == {
+        "contact": None,
+        "sub_field": None,
+    }

@@ -634,3 +634,30 @@ def test_the_export_is_for_operators_and_downloads_with_a_chinese_name(
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet.max_row == 2
     assert next(sheet.iter_rows(values_only=True))[1] == "成果名称"
+
+
+def test_a_stored_update_that_clears_a_required_field_changes_nothing_of_it() -> None:
+    """Stored before the command refused nulls: such an event must not break a projection or a read."""
+    from ztc_shared.events import EVENTS, decode_event, encode_event
+
+    stream = Stream()
+    projector = CatalogueProjector()
+    public = PublicProjector()
+    history = to_published(stream)
+    document, shown = fold(projector, history), fold(public, history)
+    stored = stream(
+        AchievementUpdated.model_construct(
+            changes={"title": None, "trl": None, "field": None, "sub_field": None},
+            material=False,
+        )
+    )
+    read_back = decode_event(encode_event(stored))  # as every consumer reads it
+    assert read_back.payload["changes"]["title"] is None  # stored as it was written
+    assert EVENTS.payload(read_back).changes == {"sub_field": None}  # type: ignore[attr-defined]
+    document = projector.apply(document, read_back)
+    shown = public.apply(shown, read_back)
+    for view in (document, shown):
+        assert view["title"].startswith("高导热")
+        assert view["trl"] == 6
+        assert view["field"] == "new_materials"
+        assert view["sub_field"] is None

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ztc_shared.contracts.taxonomy import IndustryField, is_sub_field_of
 from ztc_shared.events import EVENTS, DomainEvent
@@ -84,6 +84,15 @@ class Attachment(_Value):
 
 
 # Fields that describe an achievement and may change while it lives.
+# Details every achievement has (required or defaulted in its draft): changed, never cleared. The
+# others (sub-field, asking price, contact, national programme) may be cleared with a null.
+NEVER_CLEARED = frozenset(
+    {
+        *("title", "abstract", "field", "keywords", "trl", "achievement_type", "ip_items"),
+        *("transfer_modes", "holder_name", "institution", "application_scenarios"),
+        *("market_prospects", "competitor_comparison", "attachments", "confidential"),
+    }
+)
 DETAIL_FIELDS = (
     "title",
     "abstract",
@@ -329,13 +338,21 @@ class AchievementPublished(DomainEvent):
 @EVENTS.register
 class AchievementUpdated(DomainEvent):
     """The holder changed some fields; ``changes`` holds their new values. ``material`` says the
-    change sends a published or admitted achievement back for evaluation."""
+    change sends a published or admitted achievement back for evaluation.
+
+    A field of :data:`NEVER_CLEARED` is changed, never cleared: a null for one of them (stored before
+    the command refused it) is dropped as the event is read, so no consumer ever applies it."""
 
     event_type = "AchievementUpdated"
     stream_type = ACHIEVEMENT
 
     changes: dict[str, Any]
     material: bool
+
+    @field_validator("changes")
+    @classmethod
+    def _nulls_never_clear(cls, changes: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in changes.items() if v is not None or k not in NEVER_CLEARED}
 
 
 @EVENTS.register

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from ztc_shared.contracts.intake import (
     DEFAULT_CONFIDENTIAL,
+    NEVER_CLEARED,
     AchievementType,
     Attachment,
     CallKind,
@@ -84,6 +85,13 @@ class UpdateAchievement(_Command):
     competitor_comparison: str | None = Field(default=None, max_length=5000)
     attachments: list[Attachment] | None = Field(default=None, max_length=50)
     confidential: list[str] | None = None
+
+    @field_validator(*sorted(NEVER_CLEARED), mode="before", check_fields=False)
+    @classmethod
+    def _not_cleared(cls, value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError("null_not_allowed", "may be changed but not cleared")
+        return value
 
     def changes(self) -> dict[str, Any]:
         """The fields given, in their JSON form."""
@@ -170,7 +178,9 @@ class OpenCollectionCall(_Command):
     title: str = Field(min_length=2, max_length=200)
     kind: CallKind
     fields: list[IndustryField] = Field(default_factory=list)
-    deadline: datetime | None = Field(default=None, description="截止时间（重点征集必填）")
+    deadline: AwareDatetime | None = Field(
+        default=None, description="截止时间（重点征集必填，须带时区，如 2026-12-31T17:00:00+08:00）"
+    )
     audience: str = Field(default="", max_length=500, description="征集对象")
     need_ref: str | None = Field(default=None, max_length=64, description="关联需求")
     roadshow_ref: str | None = Field(default=None, max_length=64, description="关联路演")
