@@ -15,6 +15,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# A record's id as the platform makes them (UUIDs, ``roadshow-<uuid>``, ``round-<id>``, host
+# applications' ``<year>-<region>``): nothing that could end a URL path segment or start a query.
+RECORD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 _SHAPE = re.compile(CREDIT_CODE_PATTERN)
 _VALUES = {character: value for value, character in enumerate(CREDIT_CODE_CHARSET)}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from ztc_shared.contracts.identifiers import CreditCode
 from ztc_shared.contracts.intake import TransferMode
@@ -144,7 +144,9 @@ class RecordCoachingSession(_Command):
     achievement_id: AchievementId
     coach: str = Field(min_length=1, max_length=100, description="辅导人 Coach")
     coach_organisation: str = Field(default="", max_length=200, description="单位 Organisation")
-    held_at: datetime = Field(description="时间 When")
+    held_at: AwareDatetime = Field(
+        description="时间（须带时区，如 2026-12-31T09:00:00+08:00） When"
+    )
     focus: list[CoachingFocus] = Field(min_length=1, description="辅导重点 Focus")
     feedback: str = Field(min_length=2, max_length=5000, description="辅导意见 Feedback")
 

@@ -6,18 +6,24 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import httpx
-from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import APIRouter, Body, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from dashboard.config import DashboardSettings
 from dashboard.entrypoints.api.deps import QueriesDep, token_of
 from ztc_shared.auth.tokens import AuthError
-from ztc_shared.contracts.identifiers import CreditCode, credit_code_problem
+from ztc_shared.contracts.identifiers import (
+    RECORD_ID_PATTERN,
+    CreditCode,
+    credit_code_problem,
+)
 from ztc_shared.contracts.roadshow import ParticipantKind
 from ztc_shared.domain.errors import NotFound
+from ztc_shared.web.paging import Offset, PageSize
 
 router = APIRouter(prefix="/public", tags=["portal 公众门户"])
 
@@ -27,8 +33,8 @@ async def search(
     queries: QueriesDep,
     q: Annotated[str, Query(max_length=100, description="关键词 Keywords")] = "",
     field: Annotated[str | None, Query(max_length=40, description="领域 Field code")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageSize = 20,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     total, items = await queries.search_achievements(q, field, limit, offset)
     return {"total": total, "items": items}
@@ -104,7 +110,9 @@ REGISTRATION_EXAMPLE = {
     status_code=201,
 )
 async def register(
-    roadshow_id: str,
+    roadshow_id: Annotated[
+        str, Path(pattern=RECORD_ID_PATTERN, description="路演编号 Roadshow id")
+    ],
     request: Request,
     form: Annotated[
         RegistrationForm, Body(openapi_examples={"企业": {"value": REGISTRATION_EXAMPLE}})
@@ -129,7 +137,9 @@ async def register(
     client: httpx.AsyncClient = request.app.state.http
     try:
         reply = await client.post(
-            f"{settings.roadshow_url.rstrip('/')}/roadshows/{roadshow_id}/registrations",
+            # validated and escaped: the company's token goes to this one path of roadshow's API
+            f"{settings.roadshow_url.rstrip('/')}/roadshows/{quote(roadshow_id, safe='')}"
+            "/registrations",
             json=form.model_dump(mode="json"),
             headers={
                 "Authorization": f"Bearer {token}",

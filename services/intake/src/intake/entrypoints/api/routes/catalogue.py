@@ -24,6 +24,7 @@ from intake.entrypoints.api.deps import OperatorReader, QueriesDep, Reader, read
 from ztc_shared.contracts.intake import AchievementType, Channel, IpStatus, TransferMode
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.web.errors import prefers_english
+from ztc_shared.web.paging import Page
 
 router = APIRouter(prefix="/achievements", tags=["catalogue 成果库"], lifespan=read_side)
 
@@ -80,7 +81,7 @@ async def list_catalogue(
     queries: QueriesDep,
     status: Annotated[AchievementStatus | None, Query(description="状态 Status")] = None,
     field: Annotated[IndustryField | None, Query(description="所属领域 Field")] = None,
-    page: Annotated[int, Query(ge=1, le=10_000, description="页码 Page")] = 1,
+    page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=100, description="每页条数 Page size")] = 20,
 ) -> CataloguePage:
     items, total = await queries.catalogue_list(

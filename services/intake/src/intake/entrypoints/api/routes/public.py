@@ -29,6 +29,7 @@ from ztc_shared.contracts.intake import (
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.domain import NotFound
 from ztc_shared.web.errors import error_body
+from ztc_shared.web.paging import Page
 
 router = APIRouter(prefix="/public", tags=["public 信息公开"], lifespan=read_side)
 
@@ -225,10 +226,7 @@ async def search_public(
             },
         ),
     ] = Sort.RELEVANCE,
-    page: Annotated[
-        int,
-        Query(ge=1, le=10_000, description="页码 Page", openapi_examples={"first": {"value": 1}}),
-    ] = 1,
+    page: Page = 1,
     page_size: Annotated[
         int,
         Query(

@@ -50,6 +50,7 @@ from ztc_shared.contracts.roadshow import FORMAT_NAMES, review_id
 from ztc_shared.domain import NotFound
 from ztc_shared.history import AggregateSnapshots, AsOf, StreamHistoryDep
 from ztc_shared.web import reply_to
+from ztc_shared.web.paging import Page, page_size_up_to
 
 router = APIRouter(prefix="/roadshows", tags=["roadshows 路演活动"])
 ROADSHOWS_AS_OF = AggregateSnapshots(RoadshowEvent)
@@ -371,8 +372,8 @@ async def calendar(
     upcoming_from: Annotated[
         date | None, Query(description="只看该日及以后的路演，近者在前 On or after this day")
     ] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: Page = 1,
+    page_size: Annotated[int, page_size_up_to(200)] = 50,
 ) -> dict[str, Any]:
     """Every roadshow's plan, status and counts from the calendar projection (a moment behind the
     commands). Registrations are counted, never named. ``as_of`` answers with the calendar as it

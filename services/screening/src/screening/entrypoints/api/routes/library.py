@@ -17,6 +17,7 @@ from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.domain import NotFound
 from ztc_shared.history import AsOf, fold, replay_until
 from ztc_shared.web.errors import error_body
+from ztc_shared.web.paging import Page, page_size_up_to
 
 router = APIRouter(prefix="/library", tags=["library 项目库"])
 
@@ -56,8 +57,8 @@ async def list_library(
     as_of: AsOf,
     field: IndustryField | None = None,
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    page: Page = 1,
+    page_size: Annotated[int, page_size_up_to(200)] = 20,
 ) -> LibraryPagePublic:
     """``as_of`` answers with the library as it stood then (时间回溯), rebuilt from intake's topic."""
     if as_of is not None:
