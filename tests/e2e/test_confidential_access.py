@@ -70,4 +70,8 @@ def test_the_holders_grant_opens_the_confidential_fields_to_that_company_only(
         assert seen.status_code == 200, seen.text
         assert seen.json()["details"]["contact"]["phone"] == "13900000000"
         assert seen.json()["combined_score"] == "4.20"
+        # not the evaluation behind it: no evaluator, score, comment or recommendation
+        assert seen.json()["evaluators"] == [] and seen.json()["evaluations"] == []
+        assert seen.json()["recused"] == {} and seen.json()["holder_id"] is None
+        assert "expert-e2e" not in seen.text
         assert client.get(achievement, headers=other_company).status_code == 403

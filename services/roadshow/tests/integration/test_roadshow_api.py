@@ -222,6 +222,7 @@ def test_a_roadshow_year_from_application_to_outcomes(settings: RoadshowSettings
             f"/roadshows/{rid}/conclude", headers=HOST, json={"summary": "圆满结束"}
         )
         outcomes = client.get(f"/roadshows/{rid}", headers=HOST).json()["outcomes"]
+        outsider = client.get(f"/roadshows/{rid}", headers=bearer(Role.COMPANY, company_id(9)))
 
     assert early.status_code == 409 and early.json()["error"] == "programme_not_launched"
     assert bad.status_code == 422 and "校验位" in bad.text
@@ -241,4 +242,12 @@ def test_a_roadshow_year_from_application_to_outcomes(settings: RoadshowSettings
     assert [r["rank"] for r in results.json()["results"]] == [1, 2]
     assert concluded.status_code == 200, concluded.text
     assert [p["raw_score"] for p in outcomes["pitches"]] == ["8.00", "6.00"]
+    # a company that did not even register sees the plan and the pitches, not the review
+    assert outsider.status_code == 200, outsider.text
+    seen = outsider.json()
+    assert seen["coaching"] == {} and seen["registrations"] == []
+    for pitch in seen["outcomes"]["pitches"]:
+        assert not {"raw_score", "normalised_score", "rank", "intents"} & pitch.keys(), pitch
+        assert pitch["my_intent"] is False
+    assert "8.00" not in outsider.text
     assert outcomes["attendees"] == 2

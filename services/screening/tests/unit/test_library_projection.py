@@ -102,3 +102,58 @@ async def test_every_event_of_an_achievement_moves_its_entry_and_its_version() -
     entry = store.documents["ach-3"]
     assert (entry["status"], entry["stream_version"], entry["trl"]) == ("submitted", 6, 8)
     assert entry["combined_score"] == "4.00"
+
+
+async def test_what_the_holder_keeps_confidential_and_the_contact_never_enter_the_library() -> None:
+    from ztc_shared.contracts.intake import AchievementUpdated, Contact
+
+    store = InMemoryProjectionStore()
+    runner = ProjectionRunner("library", LibraryProjector(), store)
+    secret = drafted(
+        confidential=["asking_price_wan", "trl"],
+        contact=Contact(name="张三", phone="13800000000", email="zs@example.cn"),
+    )
+    public = drafted(confidential=[])
+    events = [
+        *envelopes("ach-secret", 1, secret, AchievementSubmitted()),
+        *envelopes("ach-open", 1, public, AchievementSubmitted()),
+        # the holder makes the price of the open one confidential, then changes it
+        *envelopes(
+            "ach-open",
+            3,
+            AchievementUpdated(changes={"confidential": ["asking_price_wan"]}, material=False),
+            AchievementUpdated(changes={"asking_price_wan": "400"}, material=False),
+        ),
+    ]
+    await runner.handle(as_messages(events))
+    hidden, changed = store.documents["ach-secret"], store.documents["ach-open"]
+    assert "asking_price_wan" not in hidden
+    assert hidden["trl"] == 6  # always public: a listing cannot do without it
+    assert "contact" not in hidden and "13800000000" not in str(hidden)
+    assert "asking_price_wan" not in changed  # dropped when it became confidential, kept out after
+    assert changed["stream_version"] == 4
+
+
+def test_an_entry_projected_before_the_library_withheld_prices_does_not_show_one() -> None:
+    from screening.entrypoints.api.routes.library import LibraryEntryPublic
+
+    old = {
+        "_id": "ach-old",
+        "title": "旧条目",
+        "abstract": "在库中保存了保密价格的旧条目，重建之前仍须隐藏。",
+        "field": "biotech",
+        "field_name": "生物",
+        "keywords": [],
+        "trl": 5,
+        "holder_name": "张三",
+        "institution": "中山大学",
+        "channel": "open_call",
+        "asking_price_wan": "350.5",
+        "confidential": ["asking_price_wan"],
+        "region": "440000",
+        "status": "submitted",
+        "stream_version": 2,
+    }
+    assert LibraryEntryPublic.model_validate(old).asking_price_wan is None
+    shown = LibraryEntryPublic.model_validate({**old, "confidential": []})
+    assert str(shown.asking_price_wan) == "350.5"

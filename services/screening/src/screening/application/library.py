@@ -10,6 +10,7 @@ from typing import Any
 
 from ztc_shared.contracts.intake import (
     ACHIEVEMENT,
+    ALWAYS_PUBLIC,
     AchievementAdmitted,
     AchievementDrafted,
     AchievementSubmitted,
@@ -35,6 +36,15 @@ STATUS_AFTER = {
 }
 
 
+def _withheld(confidential: list[str]) -> set[str]:
+    """The fields whose values the library never holds: those the holder keeps confidential (less
+    what a listing cannot do without) and the contact person, which screening has no use for.
+    Hosts, agencies and experts read the library; a value it does not hold cannot leak from it.
+    A field the holder makes public again is held from its next change on (the value it had is
+    not in the event)."""
+    return (set(confidential) - ALWAYS_PUBLIC) | {"contact"}
+
+
 class LibraryProjector:
     """Every event of an achievement moves its entry to that event's version, so a reader waiting
     for the version a command returned is never left waiting by an event the library ignores."""
@@ -48,8 +58,9 @@ class LibraryProjector:
         payload = EVENTS.payload(event)
         if isinstance(payload, AchievementDrafted):
             data = payload.model_dump(mode="json")
+            withheld = _withheld(data.get("confidential", []))
             document = {
-                **data,
+                **{k: v for k, v in data.items() if k not in withheld},
                 "field_name": FIELD_NAMES[payload.field]["zh"],
                 "sub_field_name": SUB_FIELDS[payload.field].get(payload.sub_field or ""),
                 "region": event.region,
@@ -63,7 +74,12 @@ class LibraryProjector:
             document["submitted_at"] = event.occurred_at
             document["call_id"] = payload.call_id
         elif isinstance(payload, AchievementUpdated):
-            document.update(payload.changes)
+            changes = dict(payload.changes)
+            if "confidential" in changes:
+                for name in _withheld(changes["confidential"]):
+                    document.pop(name, None)
+            withheld = _withheld(changes.get("confidential", document.get("confidential", [])))
+            document.update({k: v for k, v in changes.items() if k not in withheld})
             if payload.material:
                 document["status"] = "submitted"
         elif isinstance(payload, AchievementAdmitted):

@@ -373,6 +373,25 @@ async def read_achievement(
         raise not_yours()
     assert achievement.status is not None
     combined = achievement.combined_score()
+    if principal.role is Role.COMPANY:
+        # A grant opens the result's own fields and its combined score, not the evaluation behind
+        # it: who evaluated it, their scores, comments and recommendations, recusals and suspected
+        # duplicates stay inside.
+        return AchievementView(
+            id=achievement_id,
+            status=achievement.status.value,
+            status_name=STATUS_NAMES[achievement.status],
+            stream_version=version,
+            holder_id=None,
+            details=achievement.details,
+            evaluators=[],
+            recused={},
+            evaluations=[],
+            combined_score=str(combined) if combined is not None else None,
+            suspected_duplicates={},
+            merged=[],
+            merged_into=None,
+        )
     return AchievementView(
         id=achievement_id,
         status=achievement.status.value,

@@ -433,9 +433,41 @@ async def read_roadshow(
         "waitlist_length": len(event.waitlist),
         "registrations": registrations,
         "pitches": [p.model_dump(mode="json") for p in event.pitches.values()],
-        "coaching": {k: [s.model_dump(mode="json") for s in v] for k, v in event.coaching.items()},
-        "questions": [q.model_dump(mode="json") for q in event.questions],
-        "outcomes": event.concluded.model_dump(mode="json") if event.concluded else None,
+        **_review_part(principal, event),
+    }
+
+
+def _review_part(principal: Principal, event: RoadshowEvent) -> dict[str, Any]:
+    """The coaching, the questions and the outcomes as ``principal`` may see them.
+
+    The organisers see them whole. Everyone else — companies, holders, experts, agencies — sees
+    the questions without who asked (a company its own marked ``mine``), no coaching record, and
+    the outcomes without scores or ranks (``/review/results`` is for the organisers) and without
+    other companies' intents: a count, and whether the caller is among them."""
+    coaching = {k: [s.model_dump(mode="json") for s in v] for k, v in event.coaching.items()}
+    questions = [q.model_dump(mode="json") for q in event.questions]
+    outcomes = event.concluded.model_dump(mode="json") if event.concluded else None
+    if principal.role in (Role.HOST, Role.PROVINCE, Role.TORCH_CENTER, Role.SZSE):
+        return {"coaching": coaching, "questions": questions, "outcomes": outcomes}
+    me = principal.subject if principal.role is Role.COMPANY else None
+    if outcomes is not None:
+        for pitch in outcomes["pitches"]:
+            intents = pitch.pop("intents")
+            pitch["intents_count"] = len(intents)
+            pitch["my_intent"] = me is not None and me in intents
+            for hidden in ("raw_score", "normalised_score", "rank"):
+                pitch.pop(hidden, None)
+    return {
+        "coaching": {},
+        "questions": [
+            {
+                "achievement_id": q["achievement_id"],
+                "question": q["question"],
+                "mine": me is not None and q["company_id"] == me,
+            }
+            for q in questions
+        ],
+        "outcomes": outcomes,
     }
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from screening.adapters.library_queries import VISIBLE
 from screening.application.library import library_definition
@@ -40,6 +40,15 @@ class LibraryEntryPublic(BaseModel):
     status: str
     submitted_at: datetime | None = None
     stream_version: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _withhold_confidential(cls, document: Any) -> Any:
+        # The projection no longer holds confidential values; entries projected before it did
+        # (until the library is rebuilt) must not show them either.
+        if isinstance(document, dict) and "asking_price_wan" in document.get("confidential", []):
+            return {k: v for k, v in document.items() if k != "asking_price_wan"}
+        return document
 
 
 class LibraryPagePublic(BaseModel):
