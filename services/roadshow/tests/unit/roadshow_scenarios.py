@@ -23,7 +23,7 @@ from roadshow.domain.commands import (
 )
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.domain import StateConflict
 from ztc_shared.eventstore.memory import InMemoryEventStore
 from ztc_shared.testing import scenario as testing
@@ -50,8 +50,7 @@ HOLDER = context("holder-1", "holder")
 
 
 def company_id(n: int) -> str:
-    first17 = f"91440300MA5F{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n)
 
 
 def company(n: int) -> CommandContext:

@@ -28,6 +28,7 @@ from screening.domain.round import ScreeningRound
 from screening.domain.shortlist import Candidate, suggest_shortlist, tally
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.contracts.screening import (
     CandidateLonglisted,
     InterestAnswer,
@@ -57,7 +58,7 @@ HOLDER = context("holder-1", "holder")
 
 
 def company_id(n: int) -> str:
-    return f"914403000MA5F{n:04d}X"
+    return sample_credit_code(n, series="MA5G")
 
 
 def company(n: int) -> CommandContext:

@@ -18,7 +18,7 @@ from tracking.domain.commands import SignDeal
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
 from ztc_shared.contracts import roadshow as rs
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.contracts.intake import TransferMode
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.events import DomainEvent, EventEnvelope, new_envelope
@@ -30,8 +30,7 @@ REGION = "440000"
 
 
 def company_id(n: int) -> str:
-    first17 = f"91440300MA5F{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n)
 
 
 def context(actor: str, role: str, key: str | None = None) -> CommandContext:
