@@ -23,6 +23,7 @@ from ztc_shared.contracts.intake import TransferMode
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.events import DomainEvent, EventEnvelope, new_envelope
 from ztc_shared.eventstore.memory import InMemoryEventStore
+from ztc_shared.testing import scenario as testing
 
 NOW = datetime(2026, 6, 20, 9, 0, tzinfo=UTC)
 ROADSHOW = "roadshow-11111111-2222-3333-4444-555555555555"
@@ -71,6 +72,14 @@ def service(
         TrackingSettings(**settings), store=store, figures=NoFigures(), clock=clock
     )
     return tracking, store, clock
+
+
+class Scenario(testing.Scenario):
+    """One stream of tracking's (a case, a summary), driven through the real handlers."""
+
+    def __init__(self, stream_id: str, clock: FixedClock | None = None, **settings: Any) -> None:
+        self.tracking, self.store, self.clock = service(clock, **settings)
+        super().__init__(self.tracking.handle, self.store, stream_id=stream_id, now=NOW)
 
 
 _versions: dict[str, int] = {}
