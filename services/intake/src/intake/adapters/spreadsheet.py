@@ -138,6 +138,9 @@ def template_csv() -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+# ── reading a file ──────────────────────────────────────────────────────────────────────────────
+
+
 def unreadable(reason_zh: str, reason_en: str) -> DomainError:
     return DomainError(
         "import_file_unreadable",
