@@ -25,7 +25,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from notify.adapters.mongo import MongoLedger
+from notify.adapters.mongo.ledger import MongoLedger
 from notify.domain.deliveries import Status
 from notify.domain.recipients import Channel
 from notify.testing.contracts import LEASE, T0, delivery

@@ -27,7 +27,8 @@ import statistics
 import time
 from importlib.metadata import version
 
-from roadshow.application.scheduler import (
+from roadshow.adapters.cpsat import schedule_exact
+from roadshow.domain.scheduling import (
     Company,
     Preference,
     Priority,
@@ -35,7 +36,6 @@ from roadshow.application.scheduler import (
     Project,
     Schedule,
     make_slots,
-    schedule_exact,
     schedule_fast,
     served_weight,
 )

@@ -36,7 +36,7 @@ from typing import Any
 from tracking.adapters.mongo import MongoFacts
 from tracking.application.facts import FactsProjector
 from tracking.application.figures import Facts, Scope, funnel, summary_figures
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.events import EventEnvelope
 from ztc_shared.mongo import make_client
 from ztc_shared.projections import MongoProjectionCatalog
@@ -56,8 +56,7 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def _company(n: int) -> str:
-    first17 = f"91440300MA5B{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n, series="MA5B")
 
 
 class Builder:

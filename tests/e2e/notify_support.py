@@ -14,6 +14,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from ztc_shared.auth import Role
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.contracts.roadshow import (
     AgendaBlock,
     AgendaKind,
@@ -32,12 +33,10 @@ from ztc_shared.testing.processes import APIS, WORKERS, ServiceProcess, free_por
 WORKER_READY = "projection.worker_started"
 T = TypeVar("T")
 
-_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
 
 def credit_code() -> str:
-    """A unified social credit code of the right shape (a fresh one per test)."""
-    return "91440300" + "".join(random.choice(_CODE_CHARS) for _ in range(10))
+    """A valid unified social credit code, a fresh one per test (runs share the stack)."""
+    return sample_credit_code(random.randrange(10**9), series="")
 
 
 def notify_env(env: dict[str, str], smtp_port: int, **extra: str) -> dict[str, str]:

@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer
 
 from tests.e2e.conftest import SETTINGS, Slice, bearer
 from ztc_shared.auth import Role, mint_token
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, load_catalogue
 from ztc_shared.testing.processes import (
@@ -44,8 +44,7 @@ HOLDER = "chain-holder"
 
 
 def company_id(n: int) -> str:
-    first17 = f"91440300MA5C{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n, series="MA5C")
 
 
 def company(n: int) -> dict[str, str]:

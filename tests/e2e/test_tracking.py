@@ -31,7 +31,7 @@ from tracking.demo import DEMO_HOST, load_demo
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.clock import FixedClock
 from ztc_shared.contracts import roadshow as rs
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.contracts.intake import TransferMode
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.contracts.tracking import intent_case_id, pitch_case_id
@@ -56,8 +56,7 @@ TODAY = datetime.now(UTC).date()
 
 
 def company_id(n: int) -> str:
-    first17 = f"91440300MA5T{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n, series="MA5T")
 
 
 class Stack:

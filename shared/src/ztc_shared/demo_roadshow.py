@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from ztc_shared.auth import Role
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 
 YEAR = 2026
 HOSTS = (
@@ -48,8 +48,7 @@ MIN_STAGE = 10  # the guideline's fewest projects on stage (路演项目 10–20
 
 
 def demo_company_id(n: int) -> str:
-    first17 = f"91440300MA5D{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n, series="MA5D")
 
 
 @dataclass

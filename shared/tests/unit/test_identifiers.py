@@ -11,6 +11,7 @@ from ztc_shared.contracts.identifiers import (
     credit_code_check_character,
     credit_code_problem,
     is_valid_credit_code,
+    sample_credit_code,
 )
 
 # Codes published on business licences.
@@ -80,3 +81,24 @@ def test_the_model_type_refuses_a_bad_code() -> None:
     assert Company(code="91350100M000100Y43").code == "91350100M000100Y43"
     with pytest.raises(ValidationError, match="校验位"):
         Company(code="91350100M000100Y44")
+
+
+def test_sample_codes_are_valid_distinct_and_made_as_the_suites_made_them() -> None:
+    codes = {
+        sample_credit_code(n, series=series) for series in ("MA5F", "MA5D") for n in range(500)
+    }
+    assert len(codes) == 1000
+    assert all(is_valid_credit_code(code) for code in codes)
+    # the shapes the demos and suites used before there was one generator
+    assert sample_credit_code(7)[:17] == "91440300MA5F00007"
+    assert sample_credit_code(77, series="", region="440300")[:17] == "91440300000000077"
+    assert sample_credit_code(3, series="MA5R", region="110000")[:17] == "91110000MA5R00003"
+
+
+@pytest.mark.parametrize(
+    ("number", "options"),
+    [(-1, {}), (100000, {}), (1, {"region": "4403"}), (1, {"series": "MA5FIO"})],
+)
+def test_a_sample_code_that_cannot_be_made_is_refused(number: int, options: dict[str, str]) -> None:
+    with pytest.raises(ValueError):
+        sample_credit_code(number, **options)

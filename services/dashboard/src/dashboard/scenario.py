@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from ztc_shared.contracts import intake, notify, roadshow, screening, tracking
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.contracts.intake import TransferMode
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.events import DomainEvent, EventEnvelope, new_envelope
@@ -20,8 +20,7 @@ Step = list[tuple[str, EventEnvelope]]  # (service, envelope)
 
 def credit_code(region: str, number: int) -> str:
     """A valid unified social credit code of a company in ``region``."""
-    first17 = f"91{region}{number:09d}"[:17]
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(number, series="", region=region)
 
 
 @dataclass

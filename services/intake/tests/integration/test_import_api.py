@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from pymongo import AsyncMongoClient
 
-from intake.application.imports import HEADERS
 from intake.config import IntakeSettings
+from intake.domain.import_rows import HEADERS
 from intake.entrypoints.api.main import create_intake_app
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.eventstore.mongo import MongoEventStore

@@ -15,23 +15,24 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from intake.application.imports import (
-    COLUMNS,
-    EXAMPLE,
-    HEADERS,
+from intake.adapters.spreadsheet import (
     HELP_SHEET,
     MAX_ROWS,
-    BulkImport,
-    ImportReport,
-    RejectedRow,
-    ValidRow,
     read_table,
     template_csv,
     template_xlsx,
-    validate_row,
 )
+from intake.application.bulk_import import BulkImport, ImportReport
 from intake.bootstrap import Intake, bootstrap
 from intake.config import IntakeSettings
+from intake.domain.import_rows import (
+    COLUMNS,
+    EXAMPLE,
+    HEADERS,
+    RejectedRow,
+    ValidRow,
+    validate_row,
+)
 from intake.entrypoints import importer
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
@@ -108,7 +109,7 @@ async def event_types(store: InMemoryEventStore, stream_id: str) -> list[str]:
 
 
 async def import_file(intake: Intake, data: bytes, name: str, **options: Any) -> ImportReport:
-    return await BulkImport.from_bytes(data, name).run(intake, PROVINCE, **options)
+    return await BulkImport(read_table(data, name)).run(intake, PROVINCE, **options)
 
 
 def errors_of(report: ImportReport, number: int) -> list[str]:
@@ -391,7 +392,7 @@ async def test_another_account_finds_the_rows_already_imported() -> None:
     data = csv_bytes([row()])
     await import_file(intake, data, "a.csv")
 
-    report = await BulkImport.from_bytes(data, "a.csv").run(intake, TORCH)
+    report = await BulkImport(read_table(data, "a.csv")).run(intake, TORCH)
 
     assert [r.row for r in report.already_imported] == [2]
     assert report.complete
@@ -429,7 +430,7 @@ async def test_many_rows_run_concurrently_with_progress() -> None:
 
 
 def test_a_dry_run_checks_without_importing() -> None:
-    report = BulkImport.from_bytes(csv_bytes(mixed_rows()), "a.csv").check_only()
+    report = BulkImport(read_table(csv_bytes(mixed_rows()), "a.csv")).check_only()
 
     assert report.dry_run
     assert [r.row for r in report.imported] == [2, 4, 7]

@@ -14,6 +14,7 @@ import pytest
 
 from intake.bootstrap import Intake, bootstrap
 from intake.config import IntakeSettings
+from intake.domain.achievement import Achievement
 from intake.domain.commands import (
     AdmitAchievement,
     ArchiveAchievement,
@@ -46,6 +47,7 @@ from ztc_shared.contracts.intake import (
 from ztc_shared.domain import DomainError, Forbidden, NotFound, StateConflict
 from ztc_shared.events import EVENTS, new_envelope
 from ztc_shared.eventstore.memory import InMemoryEventStore
+from ztc_shared.testing import scenario as testing
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 HOLDER = CommandContext(actor="holder-1", region="440000", correlation_id="c", role="holder")
@@ -92,37 +94,17 @@ def a_draft(**overrides: Any) -> DraftAchievement:
     return DraftAchievement.model_validate(fields)
 
 
-class Scenario:
+class Scenario(testing.Scenario):
     """One achievement's stream, driven through intake's real handlers on the in-memory store."""
 
     def __init__(self) -> None:
         self.store = InMemoryEventStore()
         self.clock = FixedClock(NOW)
         self.intake: Intake = bootstrap(IntakeSettings(), store=self.store, clock=self.clock)
-        self.id = ""
-
-    async def types(self) -> list[str]:
-        return [e.event_type for e in (await self.store.load(self.id)).events]
-
-    async def when(self, command: Any, context: CommandContext = HOLDER) -> list[str]:
-        """The event types the command appended."""
-        before = len(await self.types()) if self.id else 0
-        result = await self.intake.handle(command, context, self.id or None)
-        self.id = self.id or result.stream_id
-        return (await self.types())[before:]
-
-    async def refused(self, command: Any, context: CommandContext = HOLDER) -> Exception:
-        before = await self.types()
-        with pytest.raises((DomainError, Forbidden, NotFound)) as refusal:
-            await self.intake.handle(command, context, self.id)
-        assert await self.types() == before  # nothing written
-        return refusal.value
+        super().__init__(self.intake.handle, self.store, context=HOLDER, now=NOW)
 
     async def status(self) -> str:
-        from intake.domain.achievement import Achievement
-
-        loaded = await self.store.load(self.id)
-        achievement = Achievement.rehydrate(self.id, [EVENTS.payload(e) for e in loaded.events])
+        achievement = await self.aggregate(Achievement)
         assert achievement.status is not None
         return achievement.status.value
 
@@ -196,7 +178,7 @@ async def test_a_draft_is_edited_without_evaluation() -> None:
     assert await s.when(UpdateAchievement(title="改进的固态电解质", trl=7)) == [
         "AchievementUpdated"
     ]
-    update = EVENTS.payload((await s.store.load(s.id)).events[-1])
+    update = await s.last()
     assert update.changes == {"title": "改进的固态电解质", "trl": 7}  # type: ignore[attr-defined]
     assert update.material is False  # type: ignore[attr-defined]
     assert await s.status() == "draft"
@@ -231,7 +213,7 @@ async def test_a_submission_names_an_open_call() -> None:
         OpenCollectionCall(title="2026年度常态化征集", kind="open"), PROVINCE
     )
     assert await s.when(SubmitAchievement(call_id=opened.stream_id)) == ["AchievementSubmitted"]
-    payload = EVENTS.payload((await s.store.load(s.id)).events[-1])
+    payload = await s.last()
     assert isinstance(payload, AchievementSubmitted) and payload.call_id == opened.stream_id
 
 
@@ -302,7 +284,7 @@ async def test_assigning_evaluators_starts_evaluation_and_recuses_the_holders_in
     s = await submitted()
     events = await s.when(AssignEvaluators(evaluators=[EV1, SAME_INSTITUTION]), PROVINCE)
     assert events == ["EvaluationAssigned", "EvaluatorRecused"]
-    recusal = EVENTS.payload((await s.store.load(s.id)).events[-1])
+    recusal = await s.last()
     assert "中山大学" in recusal.reason  # type: ignore[attr-defined]
     assert await s.status() == "under_evaluation"
     assert await s.when(AssignEvaluators(evaluators=[EV1]), PROVINCE) == []  # already assigned
@@ -372,7 +354,7 @@ async def test_evaluation_is_complete_when_every_assigned_evaluator_has_evaluate
 async def test_admission_shows_every_score_and_the_combined_one() -> None:
     s = await evaluated()
     assert await s.when(AdmitAchievement(note="同意"), PROVINCE) == ["AchievementAdmitted"]
-    admitted_event = EVENTS.payload((await s.store.load(s.id)).events[-1])
+    admitted_event = await s.last()
     means = {e.evaluator_id: e.mean for e in admitted_event.evaluations}  # type: ignore[attr-defined]
     assert means == {"ev-1": Decimal("4.00"), "ev-2": Decimal("3.00")}
     assert admitted_event.combined_score == Decimal("3.50")  # type: ignore[attr-defined]
@@ -384,7 +366,7 @@ async def test_rejection_with_reasons_keeps_the_scores() -> None:
     assert await s.when(RejectAchievement(reasons=["产业化前景不明"]), TORCH) == [
         "AchievementRejected"
     ]
-    rejected = EVENTS.payload((await s.store.load(s.id)).events[-1])
+    rejected = await s.last()
     assert rejected.combined_score == Decimal("3.50")  # type: ignore[attr-defined]
     assert await s.status() == "rejected"
     assert isinstance(await s.refused(AdmitAchievement(), PROVINCE), StateConflict)
@@ -414,7 +396,7 @@ async def test_only_an_admitted_one_is_published_and_only_by_operators() -> None
 async def test_a_material_change_sends_a_published_one_back_for_evaluation() -> None:
     s = await published()
     assert await s.when(UpdateAchievement(trl=8)) == ["AchievementUpdated"]
-    update = EVENTS.payload((await s.store.load(s.id)).events[-1])
+    update = await s.last()
     assert update.material is True  # type: ignore[attr-defined]
     assert await s.status() == "submitted"
     # a new round: evaluators are assigned afresh
@@ -513,7 +495,7 @@ async def test_events_round_trip_through_their_contracts() -> None:
 async def test_a_field_no_longer_confidential_carries_its_value_in_the_update() -> None:
     s = await drafted()
     assert await s.when(UpdateAchievement(confidential=["attachments"])) == ["AchievementUpdated"]
-    update = EVENTS.payload((await s.store.load(s.id)).events[-1])
+    update = await s.last()
     changes = update.changes  # type: ignore[attr-defined]
     assert changes["confidential"] == ["attachments"]
     assert changes["asking_price_wan"] == "500"  # freed: its value travels with the change

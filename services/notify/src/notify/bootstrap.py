@@ -11,7 +11,9 @@ import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notify.adapters.channels import EmailSender, SmsSender, WebhookSender, WeComSender
-from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
+from notify.adapters.mongo.directory import MongoDirectory
+from notify.adapters.mongo.inbox import MongoInbox
+from notify.adapters.mongo.ledger import MongoLedger
 from notify.application.dispatch import Dispatcher, InboxSender, TokenBucket
 from notify.application.handlers import HANDLERS, Ports
 from notify.application.ports import Sender

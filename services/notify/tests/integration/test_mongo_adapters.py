@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from notify.adapters.mongo import CONTACTS, DELIVERIES, MongoDirectory, MongoInbox, MongoLedger
+from notify.adapters.mongo.directory import CONTACTS, MongoDirectory
+from notify.adapters.mongo.inbox import MongoInbox
+from notify.adapters.mongo.ledger import DELIVERIES, MongoLedger
 from notify.application.publishing import DeliveryEvents
 from notify.domain.deliveries import Status
 from notify.domain.recipients import Channel, Contact

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from roadshow.config import RoadshowSettings
 from roadshow.entrypoints.api.main import create_roadshow_app
 from ztc_shared.auth import Role, mint_token
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration
@@ -26,8 +26,7 @@ def bearer(role: Role, subject: str, region: str = "440000") -> dict[str, str]:
 
 
 def company_id(n: int) -> str:
-    first17 = f"91440300MA5F{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n)
 
 
 def wrong_check(code: str) -> str:

@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pytest
-
 from roadshow.bootstrap import Roadshow, bootstrap
 from roadshow.config import RoadshowSettings
 from roadshow.domain.commands import (
@@ -25,9 +23,10 @@ from roadshow.domain.commands import (
 )
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
-from ztc_shared.contracts.identifiers import credit_code_check_character
-from ztc_shared.domain import DomainError, Forbidden, NotFound, StateConflict
+from ztc_shared.contracts.identifiers import sample_credit_code
+from ztc_shared.domain import StateConflict
 from ztc_shared.eventstore.memory import InMemoryEventStore
+from ztc_shared.testing import scenario as testing
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 YEAR = 2026
@@ -51,8 +50,7 @@ HOLDER = context("holder-1", "holder")
 
 
 def company_id(n: int) -> str:
-    first17 = f"91440300MA5F{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n)
 
 
 def company(n: int) -> CommandContext:
@@ -162,33 +160,21 @@ def shortlist() -> ReceiveShortlist:
     )
 
 
-class Scenario:
-    """Histories on one in-memory store, driven through the real handlers."""
+class Scenario(testing.Scenario):
+    """Histories on one in-memory store, driven through the real handlers; every call names its
+    stream (none: a command that creates one)."""
 
     def __init__(self) -> None:
         self.store = InMemoryEventStore()
         self.app: Roadshow = bootstrap(RoadshowSettings(), store=self.store, clock=FixedClock(NOW))
+        # through self.app at each call: a scenario may rebuild the app with other ports
+        super().__init__(
+            lambda command, ctx, stream_id: self.app.handle(command, ctx, stream_id),
+            self.store,
+            follow=False,
+            now=NOW,
+        )
         self.roadshow = ""
-
-    async def types(self, stream_id: str) -> list[str]:
-        return [e.event_type for e in (await self.store.load(stream_id)).events]
-
-    async def payloads(self, stream_id: str) -> list[dict[str, Any]]:
-        return [e.payload for e in (await self.store.load(stream_id)).events]
-
-    async def when(
-        self, command: Any, ctx: CommandContext, stream_id: str | None = None
-    ) -> list[str]:
-        """The types of the events the command appended to its stream."""
-        result = await self.app.handle(command, ctx, stream_id)
-        return [e.event_type for e in result.events]
-
-    async def refused(self, command: Any, ctx: CommandContext, stream_id: str | None = None) -> Any:
-        with pytest.raises((DomainError, Forbidden, NotFound)) as refusal:
-            await self.app.handle(command, ctx, stream_id)
-        error = refusal.value
-        assert isinstance(error, DomainError | Forbidden | NotFound)
-        return error
 
     async def launched(self) -> None:
         await self.when(application(), PROVINCE)

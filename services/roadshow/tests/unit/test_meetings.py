@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from roadshow.application.scheduler import MeetingStatus, Priority, Reason, agendas, export_xlsx
+from roadshow.adapters.meetings_workbook import export_xlsx
 from roadshow.config import RoadshowSettings
 from roadshow.domain.commands import (
     CancelMeeting,
@@ -30,6 +30,7 @@ from roadshow.domain.commands import (
 )
 from roadshow.domain.meetings import MeetingsStatus, OneToOneMeetings, meeting_facts
 from roadshow.domain.roadshow_event import RoadshowEvent
+from roadshow.domain.scheduling import MeetingStatus, Priority, Reason, agendas
 from roadshow.entrypoints.api.routes import meetings as meetings_routes
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.domain import DomainError, Forbidden, StateConflict

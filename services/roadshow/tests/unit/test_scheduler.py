@@ -10,7 +10,9 @@ import random
 import pytest
 from openpyxl import load_workbook
 
-from roadshow.application.scheduler import (
+from roadshow.adapters.cpsat import schedule_exact
+from roadshow.adapters.meetings_workbook import export_xlsx
+from roadshow.domain.scheduling import (
     Company,
     Meeting,
     MeetingStatus,
@@ -25,13 +27,11 @@ from roadshow.application.scheduler import (
     Stage,
     agendas,
     cancel_meeting,
-    export_xlsx,
     finalize,
     make_slots,
     move_meeting,
     pair_priority,
     record_no_show,
-    schedule_exact,
     schedule_fast,
     served_weight,
     violations,

@@ -16,6 +16,7 @@ from screening.application.library import LIBRARY
 from screening.config import ScreeningSettings
 from screening.entrypoints.api.main import create_screening_app
 from ztc_shared.auth import Role, mint_token
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.settings import ServiceSettings
@@ -31,7 +32,7 @@ def bearer(role: Role, subject: str) -> dict[str, str]:
 
 
 def company_id(n: int) -> str:
-    return f"914403000MA5F{n:04d}X"
+    return sample_credit_code(n, series="MA5G")
 
 
 HOST = bearer(Role.HOST, "host-sz")

@@ -18,7 +18,7 @@ from screening.bootstrap import bootstrap
 from screening.config import ScreeningSettings
 from screening.domain.commands import LonglistCandidate, PublishLonglist
 from ztc_shared.application import CommandContext
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.domain import DomainError
 from ztc_shared.events import EventEnvelope
 from ztc_shared.eventstore.memory import InMemoryEventStore
@@ -27,8 +27,7 @@ from .test_reactions import PLANNED
 
 
 def code(n: int) -> str:
-    first17 = f"91440300MA5R{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n, series="MA5R")
 
 
 async def contract(registrants: Registrants) -> None:

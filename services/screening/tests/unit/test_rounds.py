@@ -28,6 +28,7 @@ from screening.domain.round import ScreeningRound
 from screening.domain.shortlist import Candidate, suggest_shortlist, tally
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.contracts.screening import (
     CandidateLonglisted,
     InterestAnswer,
@@ -39,8 +40,8 @@ from ztc_shared.contracts.screening import (
 )
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.domain import DomainError, Forbidden, NotFound, StateConflict
-from ztc_shared.events import EVENTS
 from ztc_shared.eventstore.memory import InMemoryEventStore
+from ztc_shared.testing import scenario as testing
 
 NOW = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 
@@ -57,7 +58,7 @@ HOLDER = context("holder-1", "holder")
 
 
 def company_id(n: int) -> str:
-    return f"914403000MA5F{n:04d}X"
+    return sample_credit_code(n, series="MA5G")
 
 
 def company(n: int) -> CommandContext:
@@ -127,7 +128,7 @@ def ids(*numbers: int) -> list[str]:
     return [f"ach-{i:02d}" for i in numbers]
 
 
-class Scenario:
+class Scenario(testing.Scenario):
     """One round's stream, driven through screening's real handlers on the in-memory store."""
 
     def __init__(self) -> None:
@@ -136,30 +137,10 @@ class Scenario:
         self.screening: Screening = bootstrap(
             ScreeningSettings(), store=self.store, library=self.library, clock=FixedClock(NOW)
         )
-        self.id = ""
-
-    async def types(self) -> list[str]:
-        return [e.event_type for e in (await self.store.load(self.id)).events]
-
-    async def when(self, command: Any, ctx: CommandContext = HOST) -> list[str]:
-        before = len(await self.types()) if self.id else 0
-        result = await self.screening.handle(command, ctx, self.id or None)
-        self.id = self.id or result.stream_id
-        return (await self.types())[before:]
-
-    async def refused(self, command: Any, ctx: CommandContext = HOST) -> Any:
-        before = await self.types()
-        with pytest.raises((DomainError, Forbidden, NotFound)) as refusal:
-            await self.screening.handle(command, ctx, self.id)
-        assert await self.types() == before  # nothing written
-        return refusal.value
-
-    async def last(self) -> Any:
-        return EVENTS.payload((await self.store.load(self.id)).events[-1])
+        super().__init__(self.screening.handle, self.store, context=HOST, now=NOW)
 
     async def round(self) -> ScreeningRound:
-        loaded = await self.store.load(self.id)
-        return ScreeningRound.rehydrate(self.id, [EVENTS.payload(e) for e in loaded.events])
+        return await self.aggregate(ScreeningRound)
 
 
 async def opened(**overrides: Any) -> Scenario:

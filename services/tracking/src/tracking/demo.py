@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.contracts.tracking import intent_case_id, pitch_case_id
 
 DEMO_HOST = "demo-host-sz"  # the host of roadshow's demo (ztc_shared.demo_roadshow)
@@ -28,8 +28,7 @@ DEMO_ROADSHOW = "roadshow-demo-tracking"
 
 
 def _company(n: int) -> str:
-    first17 = f"91440300MA5D{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n, series="MA5D")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tracking.config import TrackingSettings
 from tracking.entrypoints.api.main import create_tracking_app
 from ztc_shared.auth import Role, mint_token
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.contracts.tracking import intent_case_id
 from ztc_shared.settings import ServiceSettings
 
@@ -24,8 +24,7 @@ def bearer(role: Role, subject: str) -> dict[str, str]:
 
 
 def company_id(n: int) -> str:
-    first17 = f"91440300MA5A{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n, series="MA5A")
 
 
 PROVINCE = bearer(Role.PROVINCE, "gd-dept")

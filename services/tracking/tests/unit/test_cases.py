@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from tracking_scenarios import (
     HOST,
     OTHER_HOST,
     PROVINCE,
     ROADSHOW,
+    Scenario,
     company_id,
     deal,
-    service,
 )
 
 from tracking.application.handlers import flag_case, open_case
@@ -32,8 +31,9 @@ from ztc_shared.domain import DomainError, Forbidden, StateConflict
 CASE = "case-test-1"
 
 
-async def opened(stage: CaseStage = CaseStage.PITCHED, **settings: object):  # type: ignore[no-untyped-def]
-    tracking, store, clock = service(**settings)
+async def opened(stage: CaseStage = CaseStage.PITCHED, **settings: object) -> Scenario:
+    """Given a case opened (by the reaction's handler, as roadshow's events open them)."""
+    s = Scenario(CASE, **settings)
     command = OpenCase(
         kind=CaseKind.PITCH,
         region="440000",
@@ -44,8 +44,8 @@ async def opened(stage: CaseStage = CaseStage.PITCHED, **settings: object):  # t
         year=2026,
         stage=stage,
     )
-    await open_case(tracking.ports, command, PROVINCE, CASE)
-    return tracking, store, clock
+    await open_case(s.tracking.ports, command, PROVINCE, CASE)
+    return s
 
 
 def landing(**overrides: object) -> RecordLanding:
@@ -62,119 +62,109 @@ def landing(**overrides: object) -> RecordLanding:
     return RecordLanding.model_validate(values)
 
 
-async def types(store, stream_id: str = CASE) -> list[str]:  # type: ignore[no-untyped-def]
-    return [e.event_type for e in (await store.load(stream_id)).events]
-
-
 async def test_a_case_climbs_the_whole_ladder() -> None:
-    tracking, store, _ = await opened()
-    await tracking.handle(ReportProgress(note="双方已开展技术交流", negotiating=True), HOST, CASE)
-    await tracking.handle(deal("500"), HOST, CASE)
-    await tracking.handle(landing(), HOST, CASE)
-    result = await tracking.handle(
+    s = await opened()
+    await s.run(ReportProgress(note="双方已开展技术交流", negotiating=True), HOST)
+    await s.run(deal("500"), HOST)
+    await s.run(landing(), HOST)
+    result = await s.run(
         RecordIndustrialisation(reached_on=date(2026, 6, 20), annual_revenue_wan=Decimal("8000")),
         HOST,
-        CASE,
     )
     assert result.body["stage"] == "industrialised"
     assert result.body["stage_name"] == "产业化"
-    assert await types(store) == [
+    assert await s.types() == [
         "TrackingCaseOpened",
         "ProgressReported",
         "DealSigned",
         "ProjectLanded",
         "ProjectIndustrialised",
     ]
-    signed = (await store.load(CASE)).events[2]
-    assert signed.payload["amount_wan"] == "500"
-    assert signed.payload["region"] == "440000"
+    signed = (await s.payloads())[2]
+    assert signed["amount_wan"] == "500"
+    assert signed["region"] == "440000"
 
 
 async def test_the_first_follow_up_is_a_quarter_after_opening_unless_configured() -> None:
-    _, store, clock = await opened()
-    event = (await store.load(CASE)).events[0]
-    assert event.payload["next_follow_up"] == add_months(clock.now().date(), 3).isoformat()
-    _, store, clock = await opened(follow_up_months=1)
-    event = (await store.load(CASE)).events[0]
-    assert event.payload["next_follow_up"] == "2026-07-20"
+    s = await opened()
+    opening = (await s.payloads())[0]
+    assert opening["next_follow_up"] == add_months(s.clock.now().date(), 3).isoformat()
+    s = await opened(follow_up_months=1)
+    opening = (await s.payloads())[0]
+    assert opening["next_follow_up"] == "2026-07-20"
 
 
 async def test_a_deal_may_be_signed_straight_after_the_stage_and_again_later() -> None:
-    tracking, store, _ = await opened()
-    await tracking.handle(deal("300"), HOST, CASE)
-    result = await tracking.handle(deal("200", company=8), HOST, CASE)
+    s = await opened()
+    assert await s.when(deal("300"), HOST) == ["DealSigned"]
+    result = await s.run(deal("200", company=8), HOST)
     assert result.body["stage"] == "signed"
-    assert await types(store) == ["TrackingCaseOpened", "DealSigned", "DealSigned"]
+    assert await s.types() == ["TrackingCaseOpened", "DealSigned", "DealSigned"]
 
 
 async def test_landing_needs_a_deal_and_industrialisation_needs_a_landing() -> None:
-    tracking, store, _ = await opened()
-    with pytest.raises(StateConflict) as refused:
-        await tracking.handle(landing(), HOST, CASE)
-    assert refused.value.code == "case.landing_before_deal"
-    assert "签约" in refused.value.message_zh
-    with pytest.raises(StateConflict) as refused:
-        await tracking.handle(
-            RecordIndustrialisation(reached_on=date(2026, 6, 1), annual_revenue_wan=Decimal(1)),
-            HOST,
-            CASE,
-        )
-    assert refused.value.code == "case.industrialisation_before_landing"
-    assert await types(store) == ["TrackingCaseOpened"]
+    s = await opened()
+    refused = await s.refused(landing(), HOST, error=StateConflict, code="case.landing_before_deal")
+    assert "签约" in refused.message_zh  # type: ignore[union-attr]
+    await s.refused(
+        RecordIndustrialisation(reached_on=date(2026, 6, 1), annual_revenue_wan=Decimal(1)),
+        HOST,
+        error=StateConflict,
+        code="case.industrialisation_before_landing",
+    )
+    assert await s.types() == ["TrackingCaseOpened"]
 
 
 async def test_a_case_never_goes_back_down_the_ladder() -> None:
-    tracking, _, _ = await opened()
-    await tracking.handle(deal(), HOST, CASE)
-    with pytest.raises(StateConflict) as refused:
-        await tracking.handle(ReportProgress(note="重新洽谈", negotiating=True), HOST, CASE)
-    assert refused.value.code == "case.backwards"
+    s = await opened()
+    await s.run(deal(), HOST)
+    await s.refused(
+        ReportProgress(note="重新洽谈", negotiating=True),
+        HOST,
+        error=StateConflict,
+        code="case.backwards",
+    )
     # A plain report keeps the stage.
-    result = await tracking.handle(ReportProgress(note="合同履行中"), HOST, CASE)
+    result = await s.run(ReportProgress(note="合同履行中"), HOST)
     assert result.body["stage"] == "signed"
 
 
 async def test_landing_is_recorded_once_and_a_local_company_needs_its_code() -> None:
-    tracking, _, _ = await opened()
-    await tracking.handle(deal(), HOST, CASE)
-    with pytest.raises(DomainError) as refused:
-        await tracking.handle(landing(company_id=None), HOST, CASE)
-    assert refused.value.code == "case.landing_company"
-    await tracking.handle(landing(), HOST, CASE)
-    with pytest.raises(StateConflict):
-        await tracking.handle(landing(), HOST, CASE)
+    s = await opened()
+    await s.run(deal(), HOST)
+    await s.refused(landing(company_id=None), HOST, error=DomainError, code="case.landing_company")
+    assert await s.when(landing(), HOST) == ["ProjectLanded"]
+    await s.refused(landing(), HOST, error=StateConflict)
 
 
 async def test_a_terminated_case_takes_nothing_more() -> None:
-    tracking, store, _ = await opened()
-    result = await tracking.handle(
-        TerminateCase(reason=TerminationReason.PRICE, explanation="双方价格差距过大"), HOST, CASE
+    s = await opened()
+    result = await s.run(
+        TerminateCase(reason=TerminationReason.PRICE, explanation="双方价格差距过大"), HOST
     )
     assert result.body["stage"] == "terminated"
-    terminated = (await store.load(CASE)).events[-1]
-    assert terminated.payload["stage_before"] == "pitched"
+    assert (await s.payloads())[-1]["stage_before"] == "pitched"
     for command in (ReportProgress(note="再联系"), deal()):
-        with pytest.raises(StateConflict) as refused:
-            await tracking.handle(command, HOST, CASE)
-        assert refused.value.code == "case.terminated"
-    assert await types(store) == ["TrackingCaseOpened", "CaseTerminated"]
+        await s.refused(command, HOST, error=StateConflict, code="case.terminated")
+    assert await s.types() == ["TrackingCaseOpened", "CaseTerminated"]
 
 
 async def test_dates_in_the_future_and_follow_ups_in_the_past_are_refused() -> None:
-    tracking, _, clock = await opened()
-    with pytest.raises(DomainError) as refused:
-        await tracking.handle(deal(signed_on=clock.now().date() + timedelta(days=1)), HOST, CASE)
-    assert refused.value.code == "case.future_date"
-    with pytest.raises(DomainError) as refused:
-        await tracking.handle(
-            ReportProgress(note="已沟通", next_follow_up=clock.now().date()), HOST, CASE
-        )
-    assert refused.value.code == "case.follow_up_past"
+    s = await opened()
+    today = s.clock.now().date()
+    tomorrow = today + timedelta(days=1)
+    await s.refused(deal(signed_on=tomorrow), HOST, error=DomainError, code="case.future_date")
+    await s.refused(
+        ReportProgress(note="已沟通", next_follow_up=today),
+        HOST,
+        error=DomainError,
+        code="case.follow_up_past",
+    )
 
 
 async def test_policy_support_is_recorded_with_its_amount() -> None:
-    tracking, store, _ = await opened()
-    await tracking.handle(
+    s = await opened()
+    granted = await s.when(
         GrantPolicySupport(
             kind=SupportKind.LAND,
             amount_wan=Decimal("200"),
@@ -183,48 +173,49 @@ async def test_policy_support_is_recorded_with_its_amount() -> None:
             description="优先保障产业用地",
         ),
         HOST,
-        CASE,
     )
-    granted = (await store.load(CASE)).events[-1]
-    assert granted.event_type == "PolicySupportGranted"
-    assert granted.payload["kind"] == "land"
-    assert granted.payload["amount_wan"] == "200"
+    assert granted == ["PolicySupportGranted"]
+    assert (await s.types())[-1] == "PolicySupportGranted"
+    support = (await s.payloads())[-1]
+    assert support["kind"] == "land"
+    assert support["amount_wan"] == "200"
 
 
 async def test_another_host_may_not_record_progress_on_the_case() -> None:
-    tracking, store, _ = await opened()
-    with pytest.raises(Forbidden):
-        await tracking.handle(ReportProgress(note="越权登记"), OTHER_HOST, CASE)
-    assert await types(store) == ["TrackingCaseOpened"]
+    s = await opened()
+    await s.refused(ReportProgress(note="越权登记"), OTHER_HOST, error=Forbidden)
+    assert await s.types() == ["TrackingCaseOpened"]
 
 
 async def test_a_retried_report_is_recorded_once() -> None:
-    tracking, store, _ = await opened()
+    s = await opened()
     keyed = HOST.__class__(**{**HOST.__dict__, "idempotency_key": "k-1"})
-    first = await tracking.handle(ReportProgress(note="第一次跟踪"), keyed, CASE)
-    again = await tracking.handle(ReportProgress(note="第一次跟踪"), keyed, CASE)
+    first = await s.run(ReportProgress(note="第一次跟踪"), keyed)
+    again = await s.run(ReportProgress(note="第一次跟踪"), keyed)
     assert again.replayed and again.stream_version == first.stream_version
-    assert await types(store) == ["TrackingCaseOpened", "ProgressReported"]
+    assert await s.when(ReportProgress(note="第一次跟踪"), keyed) == []
+    assert await s.types() == ["TrackingCaseOpened", "ProgressReported"]
 
 
 async def test_opening_twice_leaves_one_case() -> None:
-    tracking, store, _ = await opened()
+    s = await opened()
     command = OpenCase(
         kind=CaseKind.PITCH,
         region="440000",
         achievement_id="a1",
         year=2026,
     )
-    result = await open_case(tracking.ports, command, PROVINCE, CASE)
+    result = await open_case(s.tracking.ports, command, PROVINCE, CASE)
     assert result.events == ()
-    assert await types(store) == ["TrackingCaseOpened"]
+    assert await s.types() == ["TrackingCaseOpened"]
 
 
 # --- follow-up rules ------------------------------------------------------------------------
 
 
 async def test_an_overdue_follow_up_is_flagged_once_per_due_date() -> None:
-    tracking, _store, clock = await opened()
+    s = await opened()
+    tracking, clock = s.tracking, s.clock
     due = add_months(clock.now().date(), 3)
     result = await flag_case(tracking.ports, CASE, PROVINCE)
     assert result.events == ()  # not due yet
@@ -237,7 +228,7 @@ async def test_an_overdue_follow_up_is_flagged_once_per_due_date() -> None:
     clock.advance(timedelta(days=1))
     assert (await flag_case(tracking.ports, CASE, PROVINCE)).events == ()
     # A report sets a new date; when that one passes, it is flagged again.
-    await tracking.handle(ReportProgress(note="电话回访"), HOST, CASE)
+    await s.run(ReportProgress(note="电话回访"), HOST)
     clock.advance(timedelta(days=100))
     again = await flag_case(tracking.ports, CASE, PROVINCE)
     assert "FollowUpOverdue" in [e.event_type for e in again.events]
@@ -245,7 +236,8 @@ async def test_an_overdue_follow_up_is_flagged_once_per_due_date() -> None:
 
 
 async def test_a_case_without_progress_is_flagged_stalled_once_per_stretch() -> None:
-    tracking, _store, clock = await opened(stall_days=60)
+    s = await opened(stall_days=60)
+    tracking, clock = s.tracking, s.clock
     clock.advance(timedelta(days=59))
     assert (await flag_case(tracking.ports, CASE, PROVINCE)).events == ()
     clock.advance(timedelta(days=1))
@@ -257,7 +249,7 @@ async def test_a_case_without_progress_is_flagged_stalled_once_per_stretch() -> 
     assert [e.event_type for e in (await flag_case(tracking.ports, CASE, PROVINCE)).events] == [
         "FollowUpOverdue"
     ]
-    await tracking.handle(ReportProgress(note="重启洽谈"), HOST, CASE)
+    await s.run(ReportProgress(note="重启洽谈"), HOST)
     clock.advance(timedelta(days=61))
     assert "CaseStalled" in [
         e.event_type for e in (await flag_case(tracking.ports, CASE, PROVINCE)).events
@@ -265,9 +257,10 @@ async def test_a_case_without_progress_is_flagged_stalled_once_per_stretch() -> 
 
 
 async def test_a_terminated_case_is_never_flagged() -> None:
-    tracking, _store, clock = await opened(stall_days=30)
-    await tracking.handle(
-        TerminateCase(reason=TerminationReason.COMPANY_WITHDREW, explanation="企业放弃"), HOST, CASE
+    s = await opened(stall_days=30)
+    tracking, clock = s.tracking, s.clock
+    await s.run(
+        TerminateCase(reason=TerminationReason.COMPANY_WITHDREW, explanation="企业放弃"), HOST
     )
     clock.advance(timedelta(days=400))
     assert (await flag_case(tracking.ports, CASE, PROVINCE)).events == ()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from tracking_scenarios import HOST, OTHER_HOST, PROVINCE, TORCH, service
+from tracking_scenarios import HOST, OTHER_HOST, PROVINCE, TORCH, Scenario
 
 from tracking.application.handlers import remind_summary
 from tracking.domain.commands import AcceptSummary, DraftSummary, ReturnSummary, SubmitSummary
@@ -22,28 +21,21 @@ FULL = SummaryNarrative(
 )
 
 
-async def types(store) -> list[str]:  # type: ignore[no-untyped-def]
-    return [e.event_type for e in (await store.load(SUMMARY)).events]
-
-
 async def test_draft_submit_return_resubmit_accept() -> None:
-    tracking, store, _ = service(FixedClock(datetime(2026, 12, 10, tzinfo=UTC)))
-    drafted = await tracking.handle(
-        DraftSummary(host_name="深圳市科技创新局", narrative=FULL), HOST, SUMMARY
-    )
+    s = Scenario(SUMMARY, FixedClock(datetime(2026, 12, 10, tzinfo=UTC)))
+    drafted = await s.run(DraftSummary(host_name="深圳市科技创新局", narrative=FULL), HOST)
     assert drafted.body["status"] == "draft"
-    figures = (await store.load(SUMMARY)).events[0].payload["figures"]
+    figures = (await s.payloads())[0]["figures"]
     assert figures["roadshows_held"] == 0 and figures["deal_amount_wan"] == "0"
-    assert (await tracking.handle(SubmitSummary(), HOST, SUMMARY)).body["status"] == "submitted"
-    with pytest.raises(StateConflict):
-        await tracking.handle(DraftSummary(narrative=FULL), HOST, SUMMARY)
-    returned = await tracking.handle(ReturnSummary(comments="请补充落地项目情况"), TORCH, SUMMARY)
+    assert (await s.run(SubmitSummary(), HOST)).body["status"] == "submitted"
+    await s.refused(DraftSummary(narrative=FULL), HOST, error=StateConflict)
+    returned = await s.run(ReturnSummary(comments="请补充落地项目情况"), TORCH)
     assert returned.body["status_name"] == "已退回修改"
-    await tracking.handle(DraftSummary(narrative=FULL), HOST, SUMMARY)
-    await tracking.handle(SubmitSummary(), HOST, SUMMARY)
-    accepted = await tracking.handle(AcceptSummary(comment="同意"), TORCH, SUMMARY)
+    await s.run(DraftSummary(narrative=FULL), HOST)
+    await s.run(SubmitSummary(), HOST)
+    accepted = await s.run(AcceptSummary(comment="同意"), TORCH)
     assert accepted.body["status"] == "accepted"
-    assert await types(store) == [
+    assert await s.types() == [
         "SummaryDrafted",
         "SummarySubmitted",
         "SummaryReturned",
@@ -51,37 +43,33 @@ async def test_draft_submit_return_resubmit_accept() -> None:
         "SummarySubmitted",
         "SummaryAccepted",
     ]
-    submitted = (await store.load(SUMMARY)).events[1]
-    assert submitted.payload["late"] is False
+    submitted = (await s.payloads())[1]
+    assert submitted["late"] is False
 
 
 async def test_an_incomplete_summary_cannot_be_submitted() -> None:
-    tracking, _store, _ = service()
-    await tracking.handle(
-        DraftSummary(narrative=SummaryNarrative(experience="经验", results="成效")), HOST, SUMMARY
-    )
-    with pytest.raises(DomainError) as refused:
-        await tracking.handle(SubmitSummary(), HOST, SUMMARY)
-    assert "存在不足" in refused.value.message_zh and "意见建议" in refused.value.message_zh
+    s = Scenario(SUMMARY)
+    await s.run(DraftSummary(narrative=SummaryNarrative(experience="经验", results="成效")), HOST)
+    refused = await s.refused(SubmitSummary(), HOST, error=DomainError)
+    assert "存在不足" in refused.message_zh and "意见建议" in refused.message_zh  # type: ignore[union-attr]
 
 
 async def test_only_the_host_writes_its_own_summary() -> None:
-    tracking, _store, _ = service()
-    with pytest.raises(Forbidden):
-        await tracking.handle(DraftSummary(narrative=FULL), OTHER_HOST, SUMMARY)
-    with pytest.raises(NotFound):  # nothing to accept yet
-        await tracking.handle(AcceptSummary(), TORCH, SUMMARY)
+    s = Scenario(SUMMARY)
+    await s.refused(DraftSummary(narrative=FULL), OTHER_HOST, error=Forbidden)
+    await s.refused(AcceptSummary(), TORCH, error=NotFound)  # nothing to accept yet
 
 
 async def test_a_submission_after_31_december_is_late() -> None:
-    tracking, store, _clock = service(FixedClock(datetime(2027, 1, 3, tzinfo=UTC)))
-    await tracking.handle(DraftSummary(narrative=FULL), HOST, SUMMARY)
-    await tracking.handle(SubmitSummary(), HOST, SUMMARY)
-    assert (await store.load(SUMMARY)).events[-1].payload["late"] is True
+    s = Scenario(SUMMARY, FixedClock(datetime(2027, 1, 3, tzinfo=UTC)))
+    await s.run(DraftSummary(narrative=FULL), HOST)
+    assert await s.when(SubmitSummary(), HOST) == ["SummarySubmitted"]
+    assert (await s.payloads())[-1]["late"] is True
 
 
 async def test_reminders_before_the_deadline_and_one_flag_after_it() -> None:
-    tracking, store, clock = service(FixedClock(datetime(2026, 11, 15, tzinfo=UTC)))
+    s = Scenario(SUMMARY, FixedClock(datetime(2026, 11, 15, tzinfo=UTC)))
+    tracking, clock = s.tracking, s.clock
 
     async def tick() -> list[dict[str, object]]:
         result = await remind_summary(tracking.ports, 2026, "host-sz", PROVINCE)
@@ -98,12 +86,13 @@ async def test_reminders_before_the_deadline_and_one_flag_after_it() -> None:
     assert [e["overdue"] for e in await tick()] == [True]
     clock.advance(timedelta(days=1))
     assert await tick() == []
-    assert await types(store) == ["SummaryDue", "SummaryDue", "SummaryDue"]
+    assert await s.types() == ["SummaryDue", "SummaryDue", "SummaryDue"]
 
 
 async def test_no_reminder_once_submitted() -> None:
-    tracking, _store, clock = service(FixedClock(datetime(2026, 12, 1, tzinfo=UTC)))
-    await tracking.handle(DraftSummary(narrative=FULL), HOST, SUMMARY)
-    await tracking.handle(SubmitSummary(), HOST, SUMMARY)
+    s = Scenario(SUMMARY, FixedClock(datetime(2026, 12, 1, tzinfo=UTC)))
+    tracking, clock = s.tracking, s.clock
+    await s.run(DraftSummary(narrative=FULL), HOST)
+    await s.run(SubmitSummary(), HOST)
     clock.advance(timedelta(days=40))
     assert (await remind_summary(tracking.ports, 2026, "host-sz", PROVINCE)).events == ()

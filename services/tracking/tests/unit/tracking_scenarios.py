@@ -18,11 +18,12 @@ from tracking.domain.commands import SignDeal
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
 from ztc_shared.contracts import roadshow as rs
-from ztc_shared.contracts.identifiers import credit_code_check_character
+from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.contracts.intake import TransferMode
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.events import DomainEvent, EventEnvelope, new_envelope
 from ztc_shared.eventstore.memory import InMemoryEventStore
+from ztc_shared.testing import scenario as testing
 
 NOW = datetime(2026, 6, 20, 9, 0, tzinfo=UTC)
 ROADSHOW = "roadshow-11111111-2222-3333-4444-555555555555"
@@ -30,8 +31,7 @@ REGION = "440000"
 
 
 def company_id(n: int) -> str:
-    first17 = f"91440300MA5F{n:05d}"
-    return first17 + credit_code_check_character(first17)
+    return sample_credit_code(n)
 
 
 def context(actor: str, role: str, key: str | None = None) -> CommandContext:
@@ -72,6 +72,14 @@ def service(
         TrackingSettings(**settings), store=store, figures=NoFigures(), clock=clock
     )
     return tracking, store, clock
+
+
+class Scenario(testing.Scenario):
+    """One stream of tracking's (a case, a summary), driven through the real handlers."""
+
+    def __init__(self, stream_id: str, clock: FixedClock | None = None, **settings: Any) -> None:
+        self.tracking, self.store, self.clock = service(clock, **settings)
+        super().__init__(self.tracking.handle, self.store, stream_id=stream_id, now=NOW)
 
 
 _versions: dict[str, int] = {}

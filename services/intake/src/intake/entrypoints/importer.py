@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from intake.application.imports import CONCURRENCY, BulkImport, ImportReport
+from intake.adapters.spreadsheet import read_table
+from intake.application.bulk_import import CONCURRENCY, BulkImport, ImportReport
 from intake.bootstrap import bootstrap
 from intake.config import IntakeSettings
 from ztc_shared.application import CommandContext
@@ -138,7 +139,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     args = _parser().parse_args(argv)
     try:
-        bulk = BulkImport.from_bytes(args.file.read_bytes(), args.file.name)
+        bulk = BulkImport(read_table(args.file.read_bytes(), args.file.name))
     except OSError as error:
         out.write(f"无法打开文件：{error.strerror}\nCannot open the file: {error}\n")
         return EXIT_UNREADABLE

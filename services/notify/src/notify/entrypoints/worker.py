@@ -19,7 +19,9 @@ import structlog
 from prometheus_client import start_http_server
 from pymongo.errors import PyMongoError
 
-from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
+from notify.adapters.mongo.directory import MongoDirectory
+from notify.adapters.mongo.inbox import MongoInbox
+from notify.adapters.mongo.ledger import MongoLedger
 from notify.application.facts import FactsProjector, StoredFacts
 from notify.application.intake import EventIntake
 from notify.application.publishing import DeliveryEvents

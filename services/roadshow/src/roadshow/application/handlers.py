@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from roadshow.application.directory import Directory, InMemoryDirectory
-from roadshow.application.scheduler import Problem, Schedule, schedule_fast
 from roadshow.domain.access import Actor, provinces_only
 from roadshow.domain.commands import (
     AcceptOnlineMeeting,
@@ -58,6 +57,7 @@ from roadshow.domain.programme import HostApplication, Programme
 from roadshow.domain.provinces import PROVINCES
 from roadshow.domain.review import Review
 from roadshow.domain.roadshow_event import STATUS_NAMES, RoadshowEvent, RoadshowFacts
+from roadshow.domain.scheduling import Problem, Schedule, schedule_fast
 from ztc_shared.application import CommandContext, CommandResult, execute
 from ztc_shared.clock import Clock
 from ztc_shared.contracts.roadshow import (

@@ -20,7 +20,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from roadshow.application.scheduler import (
+from roadshow.domain.access import ORGANISERS, Actor, forbidden, not_your_roadshow, organisers_only
+from roadshow.domain.commands import (
+    CancelMeeting,
+    DeclareAvailability,
+    FinalizeMeetingSchedule,
+    MoveMeeting,
+    ProposeMeetingSchedule,
+    RecordMeetingHeld,
+    RecordMeetingMissed,
+    SetUpMeetings,
+    StateMeetingPreference,
+)
+from roadshow.domain.roadshow_event import STATUS_NAMES, EventStatus, RoadshowEvent, Seat
+from roadshow.domain.scheduling import (
     Change,
     Company,
     Meeting,
@@ -41,19 +54,6 @@ from roadshow.application.scheduler import (
     move_meeting,
     record_no_show,
 )
-from roadshow.domain.access import ORGANISERS, Actor, forbidden, not_your_roadshow, organisers_only
-from roadshow.domain.commands import (
-    CancelMeeting,
-    DeclareAvailability,
-    FinalizeMeetingSchedule,
-    MoveMeeting,
-    ProposeMeetingSchedule,
-    RecordMeetingHeld,
-    RecordMeetingMissed,
-    SetUpMeetings,
-    StateMeetingPreference,
-)
-from roadshow.domain.roadshow_event import STATUS_NAMES, EventStatus, RoadshowEvent, Seat
 from ztc_shared.auth import Role
 from ztc_shared.contracts.roadshow import (
     ROADSHOW_MEETINGS,

@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from notify.adapters.mongo import MongoDirectory, MongoInbox, MongoLedger
+from notify.adapters.mongo.directory import MongoDirectory
+from notify.adapters.mongo.inbox import MongoInbox
+from notify.adapters.mongo.ledger import MongoLedger
 from notify.bootstrap import bootstrap
 from notify.config import NotifySettings
 from notify.entrypoints.api.routes import contacts, deliveries, inbox, notices

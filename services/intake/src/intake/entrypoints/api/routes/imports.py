@@ -16,16 +16,16 @@ from urllib.parse import quote
 import structlog
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 
-from intake.application.imports import (
+from intake.adapters.spreadsheet import (
     CSV_MEDIA_TYPE,
     MAX_BYTES,
     XLSX_MEDIA_TYPE,
-    BulkImport,
-    ImportReport,
+    read_table,
     template_csv,
     template_xlsx,
     unreadable,
 )
+from intake.application.bulk_import import BulkImport, ImportReport
 from intake.entrypoints.api.deps import IntakeDep, Reader
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Role
@@ -161,7 +161,7 @@ async def import_achievements(
         raise unreadable(f"文件超过 {mb} MB", f"it exceeds {mb} MB")
     filename = file.filename or ""
     # Reading a few thousand rows takes a while; keep the event loop free for other requests.
-    bulk = await asyncio.to_thread(BulkImport.from_bytes, data, filename)
+    bulk = await asyncio.to_thread(lambda: BulkImport(read_table(data, filename)))
     if dry_run:
         report = bulk.check_only()
     else:

@@ -10,15 +10,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Response
 
+from roadshow.adapters.meetings_workbook import export_xlsx
 from roadshow.application.handlers import load
-from roadshow.application.scheduler import (
-    SIDE_NAMES,
-    STATUS_NAMES,
-    AgendaItem,
-    Schedule,
-    agendas,
-    export_xlsx,
-)
 from roadshow.domain.access import Actor, forbidden
 from roadshow.domain.commands import (
     CancelMeeting,
@@ -38,6 +31,13 @@ from roadshow.domain.meetings import (
     meeting_facts,
 )
 from roadshow.domain.roadshow_event import RoadshowEvent
+from roadshow.domain.scheduling import (
+    SIDE_NAMES,
+    STATUS_NAMES,
+    AgendaItem,
+    Schedule,
+    agendas,
+)
 from roadshow.entrypoints.api.deps import ORGANISERS, OrganiserContext, ReadsDep, RoadshowDep
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role

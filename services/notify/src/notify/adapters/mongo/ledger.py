@@ -1,114 +1,26 @@
-"""Notify's own collections on MongoDB/FerretDB: the directory, the delivery ledger, the inbox.
-
-These are notify's state, not projections: the directory holds personal contact data that must be
-correctable and erasable (it is kept out of the event log, whose retention is forever), and the
-ledger and inbox record effects notify itself caused.
-"""
+"""The delivery ledger on MongoDB/FerretDB: every planned delivery, its state and its history."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from notify.adapters.documents import contact_from_document, inbox_item
+from notify.adapters.mongo import NEWEST_FIRST
 from notify.application.metrics import LEDGER_DELIVERIES
-from notify.domain.changes import (
-    CONTACT_LOG,
-    DELIVERY_LOG,
-    DELIVERY_STATE,
-    baseline,
-    change,
-    contact_as_of,
-    delivery_as_of,
-    item_as_of,
-    logged_contact,
-)
+from notify.domain.changes import DELIVERY_LOG, DELIVERY_STATE, change, delivery_as_of
 from notify.domain.deliveries import Delivery, Status
-from notify.domain.recipients import Channel, Contact, Locale
+from notify.domain.recipients import Channel, Locale
 
-CONTACTS = "contacts"
 DELIVERIES = "deliveries"
 DELIVERY_LEASES = "delivery_leases"
 DUPLICATE_KEY = 11000
-INBOX = "inbox"
-INBOX_READS = "inbox_reads"
-# Reads of the directory leave the change log behind (it is for reads as of a moment).
-WITHOUT_LOG = {CONTACT_LOG: 0}
-
-
-class MongoDirectory:
-    def __init__(self, database: AsyncDatabase[dict[str, Any]]) -> None:
-        self.collection = database[CONTACTS]
-
-    async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("role", ASCENDING)])
-
-    async def get_many(self, recipient_ids: Sequence[str]) -> dict[str, Contact]:
-        if not recipient_ids:
-            return {}
-        found = self.collection.find({"_id": {"$in": list(recipient_ids)}}, WITHOUT_LOG)
-        return {doc["_id"]: contact_from_document(doc) async for doc in found}
-
-    async def find(self, roles: Sequence[str], regions: Sequence[str]) -> list[Contact]:
-        query: dict[str, Any] = {}
-        if roles:
-            query["role"] = {"$in": list(roles)}
-        # Regions are matched by prefix in the caller (in_regions); the query narrows by role.
-        found = self.collection.find(query, WITHOUT_LOG)
-        return [contact_from_document(doc) async for doc in found]
-
-    async def learn(
-        self, recipient_id: str, fields: dict[str, Any], now: datetime | None = None
-    ) -> None:
-        known = await self.collection.find_one({"_id": recipient_id}) or {}
-        missing = {k: v for k, v in fields.items() if v not in (None, "") and not known.get(k)}
-        if missing:
-            update = {**missing, "learned": True}
-            await self.collection.update_one(
-                {"_id": recipient_id},
-                {"$set": update, "$push": _logged(known or None, now or datetime.now(UTC), update)},
-                upsert=True,
-            )
-
-    async def webhook_secret(self, recipient_id: str) -> str | None:
-        doc = await self.collection.find_one({"_id": recipient_id}, {"webhook_secret": 1})
-        secret = (doc or {}).get("webhook_secret")
-        return str(secret) if secret else None
-
-    async def document(
-        self, recipient_id: str, as_of: datetime | None = None
-    ) -> dict[str, Any] | None:
-        """The contact's document now, or as it stood at ``as_of`` (from its change log)."""
-        found = await self.collection.find_one({"_id": recipient_id})
-        then = contact_as_of(found, as_of)
-        return None if then is None else {k: v for k, v in then.items() if k != CONTACT_LOG}
-
-    async def upsert(self, recipient_id: str, fields: dict[str, Any], now: datetime) -> None:
-        update = {**fields, "updated_at": now}
-        # A contact written before its log was kept starts the log with its state then.
-        legacy = await self.collection.find_one(
-            {"_id": recipient_id, CONTACT_LOG: {"$exists": False}}
-        )
-        await self.collection.update_one(
-            {"_id": recipient_id},
-            {"$set": update, "$push": _logged(legacy, now, update)},
-            upsert=True,
-        )
-
-
-def _logged(known: dict[str, Any] | None, now: datetime, update: dict[str, Any]) -> dict[str, Any]:
-    """The ``$push`` that appends a write to the contact's change log, in the write itself."""
-    entries = [change(now, logged_contact(update))]
-    if known is not None and CONTACT_LOG not in known:
-        entries.insert(0, baseline(known))
-    return {CONTACT_LOG: {"$each": entries}}
 
 
 def delivery_to_document(delivery: Delivery) -> dict[str, Any]:
@@ -408,10 +320,6 @@ class MongoLedger:
         return then
 
 
-# Deliveries planned in one batch share ``created_at``: the key orders them, live and as of.
-NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
-
-
 def _with_history(document: dict[str, Any], now: datetime | None) -> dict[str, Any]:
     """A new ledger document with its history begun: its state as planned, recorded ``now``."""
     state = {field: document[field] for field in DELIVERY_STATE}
@@ -429,88 +337,3 @@ def _history(
         state = {field: current.get(field) for field in DELIVERY_STATE}
         entries.insert(0, change(current["created_at"], state))
     return {DELIVERY_LOG: {"$each": entries}}
-
-
-class MongoInbox:
-    """Each person's inbox. An item is written once and never changes but for its read mark,
-    which is written once too: so an item's ``created_at`` and ``read_at`` are the recorded
-    facts, and the inbox as of a moment is the items filed by then, read or not by then."""
-
-    def __init__(self, database: AsyncDatabase[dict[str, Any]]) -> None:
-        self.collection = database[INBOX]
-        self.reads = database[INBOX_READS]
-
-    async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("recipient", ASCENDING), ("created_at", DESCENDING)])
-        await self.collection.create_index([("notice_id", ASCENDING)])
-
-    async def put(self, delivery: Delivery, now: datetime) -> None:
-        try:
-            await self.collection.insert_one(inbox_item(delivery, now))
-        except DuplicateKeyError:
-            pass  # filed already (a resend after a crash)
-
-    async def items(
-        self, recipient: str, *, unread: bool, limit: int, as_of: datetime | None = None
-    ) -> list[dict[str, Any]]:
-        query = _filed(as_of, recipient=recipient)
-        if unread:
-            query.update(_unread(as_of))
-        found = self.collection.find(query).sort(NEWEST_FIRST).limit(limit)
-        return [_then(doc, as_of) async for doc in found]
-
-    async def unread_count(self, recipient: str, as_of: datetime | None = None) -> int:
-        return await self.collection.count_documents(
-            {**_filed(as_of, recipient=recipient), **_unread(as_of)}
-        )
-
-    async def item(self, item_id: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": item_id})
-
-    async def mark_read(self, item_id: str, now: datetime) -> datetime | None:
-        """Mark the item read, once: the first mark's time stays, however often (and however
-        concurrently) it is marked again. ``None`` if there is no such item."""
-        item = await self.collection.find_one({"_id": item_id}, {"read_at": 1})
-        if item is None:
-            return None
-        if item.get("read_at") is not None:
-            read_at: datetime = item["read_at"]
-            return read_at
-        # FerretDB does not make a filtered update atomic against a concurrent one, so two marks
-        # at once could both pass ``read_at: None`` and the later time win. The first mark is an
-        # insert under the item's id instead (exclusive on both servers); every marker then
-        # writes that one time.
-        try:
-            await self.reads.insert_one({"_id": item_id, "read_at": now})
-            read_at = now
-        except DuplicateKeyError:
-            first = await self.reads.find_one({"_id": item_id})
-            read_at = first["read_at"] if first else now
-        await self.collection.update_one(
-            {"_id": item_id, "read_at": None}, {"$set": {"read_at": read_at}}
-        )
-        return read_at
-
-    async def receipts(self, notice_id: str, as_of: datetime | None = None) -> list[dict[str, Any]]:
-        found = self.collection.find(_filed(as_of, notice_id=notice_id)).sort(
-            [("recipient", ASCENDING), ("_id", ASCENDING)]
-        )
-        return [_then(doc, as_of) async for doc in found]
-
-
-def _filed(as_of: datetime | None, **query: Any) -> dict[str, Any]:
-    """Items filed by ``as_of`` (all of them without it)."""
-    return query if as_of is None else {**query, "created_at": {"$lte": as_of}}
-
-
-def _unread(as_of: datetime | None) -> dict[str, Any]:
-    """Items not read (by ``as_of``)."""
-    if as_of is None:
-        return {"read_at": None}
-    return {"$or": [{"read_at": None}, {"read_at": {"$gt": as_of}}]}
-
-
-def _then(item: dict[str, Any], as_of: datetime | None) -> dict[str, Any]:
-    then = item_as_of(item, as_of)
-    assert then is not None, "the query keeps only items filed by then"
-    return then

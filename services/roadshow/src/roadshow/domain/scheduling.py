@@ -30,30 +30,33 @@ Two solvers:
   with repairs is deterministic, runs in well under a second at that size and, on instances small
   enough to solve exactly, serves ≥ 95 % of the optimum (``benchmarks/scheduler.py``,
   ``docs/benchmarks.md``). A ``deadline`` bounds the improvement passes all the same.
-- :func:`schedule_exact` — OR-Tools CP-SAT maximising the priority-weighted number of meetings
-  (one worker, fixed seed: deterministic), seeded with the fast solution as a hint. Proves
-  optimality on small instances; the tests and the benchmark use it as the reference.
+- ``roadshow.adapters.cpsat.schedule_exact`` — OR-Tools CP-SAT maximising the priority-weighted
+  number of meetings (one worker, fixed seed: deterministic), seeded with the fast solution as a
+  hint. Proves optimality on small instances; the tests and the benchmark use it as the
+  reference. It lives with the adapters because it drives a native solver; it builds on
+  :func:`index_problem`, :func:`fast_placement` and :func:`assemble` from here.
 
 A schedule is issued provisional (:attr:`Stage.PROVISIONAL`), fixed with :func:`finalize`, and
 changed on the day with :func:`move_meeting`, :func:`cancel_meeting` and :func:`record_no_show`,
 each of which re-checks the rules and refuses with a Chinese message (:class:`ScheduleError`).
-:func:`agendas` gives every party its own list; :func:`export_xlsx` the host's workbook.
+:func:`agendas` gives every party its own list; the host's workbook is written by
+``roadshow.adapters.meetings_workbook``. Standard library only: the domain imports nothing of the
+application or the adapters.
 """
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
-from typing import Any
 
 __all__ = [
     "WEIGHTS",
     "AgendaItem",
     "Change",
     "Company",
+    "IndexedProblem",
     "Meeting",
     "MeetingStatus",
     "Preference",
@@ -67,14 +70,15 @@ __all__ = [
     "Stage",
     "Unplaced",
     "agendas",
+    "assemble",
     "cancel_meeting",
-    "export_xlsx",
+    "fast_placement",
     "finalize",
+    "index_problem",
     "make_slots",
     "move_meeting",
     "pair_priority",
     "record_no_show",
-    "schedule_exact",
     "schedule_fast",
     "served_weight",
     "violations",
@@ -281,7 +285,7 @@ def served_weight(schedule: Schedule) -> int:
 
 
 @dataclass
-class _Index:
+class IndexedProblem:
     """Integer indices for the solvers: parties, candidate pairs, their common free slots."""
 
     problem: Problem
@@ -296,7 +300,11 @@ class _Index:
     requested: list[tuple[str, str, Priority | None]]  # every requested pair, blocked included
 
 
-def _index(problem: Problem) -> _Index:
+def index_problem(problem: Problem) -> IndexedProblem:
+    """The instance in integers: the candidate pairs best tier first, each with its common slots.
+
+    Refuses (:class:`ScheduleError`) duplicate parties and wishes about unregistered ones.
+    """
     comp_ids = [c.credit_code for c in problem.companies]
     proj_ids = [p.achievement_id for p in problem.projects]
     if len(set(comp_ids)) != len(comp_ids) or len(set(proj_ids)) != len(proj_ids):
@@ -335,7 +343,7 @@ def _index(problem: Problem) -> _Index:
             cdem[ci][s] += 1
             pdem[pi][s] += 1
     raw.sort(key=lambda r: (-r[2], len(r[3]), r[0], r[1]))
-    idx = _Index(problem, comp_ids, proj_ids, [], [], [], [], [], requested)
+    idx = IndexedProblem(problem, comp_ids, proj_ids, [], [], [], [], [], requested)
     for ci, pi, prio, common in raw:
         idx.pc.append(ci)
         idx.pp.append(pi)
@@ -352,7 +360,7 @@ def _index(problem: Problem) -> _Index:
 class _Search:
     """Mutable placement state with an undo log, for greedy insertion and local repairs."""
 
-    def __init__(self, idx: _Index) -> None:
+    def __init__(self, idx: IndexedProblem) -> None:
         pr = idx.problem
         self.idx = idx
         n_slots = len(pr.slots)
@@ -527,7 +535,8 @@ class _Search:
         return False
 
 
-def _solve_fast(idx: _Index, deadline: float) -> list[int]:
+def fast_placement(idx: IndexedProblem, deadline: float) -> list[int]:
+    """The fast solver's slot per candidate pair (-1: not placed); the exact solver's hint."""
     st = _Search(idx)
     order = range(len(idx.pc))
     for k in order:
@@ -553,80 +562,18 @@ def schedule_fast(problem: Problem, *, deadline: float = 1.2) -> Schedule:
     ``deadline`` bounds the improvement passes in seconds; the greedy placement always runs.
     Deterministic unless the deadline cuts the passes short.
     """
-    idx = _index(problem)
-    return _assemble(idx, _solve_fast(idx, deadline), solver="fast", optimal=False)
-
-
-# --- the exact solver ----------------------------------------------------------------------
-
-
-def schedule_exact(problem: Problem, *, time_limit: float = 60.0) -> Schedule:
-    """CP-SAT maximising the priority-weighted number of meetings; the reference.
-
-    One boolean per (candidate pair, common slot); at most one slot per pair, one meeting per
-    party and slot, ``tables`` per slot, the caps. One worker and a fixed seed keep it
-    deterministic; ``proven_optimal`` says whether it proved the optimum within ``time_limit``.
-    """
-    from ortools.sat.python import cp_model
-
-    idx = _index(problem)
-    hint = _solve_fast(idx, deadline=0.2)
-    model = cp_model.CpModel()
-    n_slots = len(problem.slots)
-    x: dict[tuple[int, int], Any] = {}
-    per_comp_slot: dict[tuple[int, int], list[Any]] = {}
-    per_proj_slot: dict[tuple[int, int], list[Any]] = {}
-    per_slot: list[list[Any]] = [[] for _ in range(n_slots)]
-    per_comp: list[list[Any]] = [[] for _ in idx.comp_ids]
-    per_proj: list[list[Any]] = [[] for _ in idx.proj_ids]
-    objective: list[Any] = []
-    for k in range(len(idx.pc)):
-        c, p = idx.pc[k], idx.pp[k]
-        mine = []
-        for s in sorted(idx.common[k]):
-            v = model.new_bool_var(f"x{k}_{s}")
-            x[k, s] = v
-            mine.append(v)
-            per_comp_slot.setdefault((c, s), []).append(v)
-            per_proj_slot.setdefault((p, s), []).append(v)
-            per_slot[s].append(v)
-            per_comp[c].append(v)
-            per_proj[p].append(v)
-            objective.append(idx.pw[k] * v)
-            model.add_hint(v, hint[k] == s)
-        model.add_at_most_one(mine)
-    for group in (*per_comp_slot.values(), *per_proj_slot.values()):
-        if len(group) > 1:
-            model.add_at_most_one(group)
-    for vs in per_slot:
-        if len(vs) > problem.tables:
-            model.add(sum(vs) <= problem.tables)
-    for vs in per_comp:
-        if len(vs) > problem.max_per_company:
-            model.add(sum(vs) <= problem.max_per_company)
-    for vs in per_proj:
-        if len(vs) > problem.max_per_project:
-            model.add(sum(vs) <= problem.max_per_project)
-    model.maximize(sum(objective))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = time_limit
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _assemble(idx, hint, solver="exact", optimal=False)
-    slot_of = [-1] * len(idx.pc)
-    for (k, s), v in x.items():
-        if solver.boolean_value(v):
-            slot_of[k] = s
-    return _assemble(idx, slot_of, solver="exact", optimal=status == cp_model.OPTIMAL)
+    idx = index_problem(problem)
+    return assemble(idx, fast_placement(idx, deadline), solver="fast", optimal=False)
 
 
 # --- assembling and explaining -------------------------------------------------------------
 
 
-def _assemble(idx: _Index, slot_of: Sequence[int], *, solver: str, optimal: bool) -> Schedule:
-    """Meetings with tables (a project keeps one table where it can), and the unplaced pairs."""
+def assemble(
+    idx: IndexedProblem, slot_of: Sequence[int], *, solver: str, optimal: bool
+) -> Schedule:
+    """A schedule from a slot per candidate pair: meetings with tables (a project keeps one table
+    where it can), and every requested pair without a meeting, explained."""
     pr = idx.problem
     by_slot: dict[int, list[int]] = {}
     for k, s in enumerate(slot_of):
@@ -656,7 +603,7 @@ def _assemble(idx: _Index, slot_of: Sequence[int], *, solver: str, optimal: bool
     )
 
 
-def _meeting(idx: _Index, k: int, s: int, table: int) -> Meeting:
+def _meeting(idx: IndexedProblem, k: int, s: int, table: int) -> Meeting:
     return Meeting(s, table, idx.comp_ids[idx.pc[k]], idx.proj_ids[idx.pp[k]], idx.prio[k])
 
 
@@ -850,7 +797,7 @@ def record_no_show(
     return _with(schedule, m, new, Change("no_show", company, project, m.slot, None, note))
 
 
-# --- agendas and the workbook --------------------------------------------------------------
+# --- agendas -------------------------------------------------------------------------------
 
 
 def agendas(problem: Problem, schedule: Schedule) -> dict[str, tuple[AgendaItem, ...]]:
@@ -867,88 +814,3 @@ def agendas(problem: Problem, schedule: Schedule) -> dict[str, tuple[AgendaItem,
             AgendaItem(m.slot, label, m.table, m.company, cname[m.company], m.status, m.absent)
         )
     return {k: tuple(sorted(v, key=lambda a: (a.slot, a.table))) for k, v in out.items()}
-
-
-def _status_text(m: Meeting) -> str:
-    text = STATUS_NAMES[m.status]
-    if m.absent:
-        text += "（" + "、".join(SIDE_NAMES[s] for s in m.absent) + "）"
-    return text
-
-
-def export_xlsx(problem: Problem, schedule: Schedule) -> bytes:
-    """The host's workbook: 总表 (slot × table), 企业日程 (per company), 未安排 (with reasons)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    cname = {c.credit_code: c.name for c in problem.companies}
-    ptitle = {p.achievement_id: p.title for p in problem.projects}
-    bold = Font(bold=True)
-    wb = Workbook()
-    grid = wb.active
-    grid.title = "总表"
-    stage = "正式日程" if schedule.stage is Stage.FINAL else "暂定日程"
-    grid.append([f"时段（{stage}）", *(f"{t}号桌" for t in range(1, problem.tables + 1))])
-    cells: dict[tuple[int, int], Meeting] = {
-        (m.slot, m.table): m for m in schedule.meetings if m.active
-    }
-    for s, label in enumerate(problem.slots):
-        row: list[str] = [label]
-        for t in range(1, problem.tables + 1):
-            m = cells.get((s, t))
-            if m is None:
-                row.append("")
-            else:
-                text = f"{ptitle[m.project]}\n{cname[m.company]}"
-                if m.status is not MeetingStatus.SCHEDULED:
-                    text += f"\n{_status_text(m)}"
-                row.append(text)
-        grid.append(row)
-    for cell in grid[1]:
-        cell.font = bold
-    for row_cells in grid.iter_rows(min_row=2):
-        for cell in row_cells:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    grid.freeze_panes = "B2"
-
-    listing = wb.create_sheet("企业日程")
-    listing.append(
-        ["统一社会信用代码", "企业名称", "时段", "桌号", "项目编号", "项目名称", "优先级", "状态"]
-    )
-    order = {c.credit_code: i for i, c in enumerate(problem.companies)}
-    for m in sorted(schedule.meetings, key=lambda m: (order[m.company], m.slot, m.table)):
-        listing.append(
-            [
-                m.company,
-                cname[m.company],
-                problem.slots[m.slot],
-                m.table,
-                m.project,
-                ptitle[m.project],
-                PRIORITY_NAMES[m.priority],
-                _status_text(m),
-            ]
-        )
-    for cell in listing[1]:
-        cell.font = bold
-    listing.freeze_panes = "A2"
-
-    missing = wb.create_sheet("未安排")
-    missing.append(["统一社会信用代码", "企业名称", "项目编号", "项目名称", "优先级", "原因"])
-    for u in schedule.unplaced:
-        missing.append(
-            [
-                u.company,
-                cname.get(u.company, ""),
-                u.project,
-                ptitle.get(u.project, ""),
-                "—" if u.reason is Reason.BLOCKED else PRIORITY_NAMES[u.priority],
-                u.detail,
-            ]
-        )
-    for cell in missing[1]:
-        cell.font = bold
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
