@@ -276,3 +276,16 @@ def test_a_null_that_may_not_clear_a_field_is_explained_in_chinese() -> None:
     assert response.status_code == 422
     (error,) = response.json()["errors"]
     assert (error["field"], error["message_zh"]) == ("title", "不能为空（可以修改，不能清除）")
+
+
+def test_the_same_json_re_serialised_has_the_same_fingerprint() -> None:
+    from ztc_shared.web.deps import canonical_body
+
+    first = b'{"title": "\\u56fa\\u6001\\u7535\\u6c60", "trl": 6, "keywords": ["a", "b"]}'
+    retried = '{\n  "keywords": ["a","b"],\n  "trl": 6,\n  "title": "固态电池"\n}'.encode()
+    assert canonical_body(first) == canonical_body(retried)
+    assert canonical_body('{"trl": 7, "title": "固态电池", "keywords": ["a", "b"]}'.encode()) != (
+        canonical_body(first)
+    )
+    assert canonical_body(b"\xff not json") == b"\xff not json"
+    assert canonical_body(b"") == b""

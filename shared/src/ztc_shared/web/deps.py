@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -48,12 +49,24 @@ def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
+def canonical_body(body: bytes) -> bytes:
+    """A JSON body as its parsed value says it (keys sorted, no spacing), so that a client that
+    re-serialises the same request on a retry is recognised; any other body as its bytes."""
+    if not body:
+        return body
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return body
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 async def request_fingerprint(request: Request) -> str:
     """What identifies a request for ``Idempotency-Key``: method, path and body. A multipart body
     the route has already parsed (an upload) is fingerprinted by its fields and its files' bytes."""
     digest = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n")
     try:
-        digest.update(await request.body())
+        digest.update(canonical_body(await request.body()))
     except RuntimeError:  # the stream was consumed by form parsing; the form itself is cached
         form = await request.form()
         for name, value in sorted(form.multi_items(), key=lambda item: item[0]):
