@@ -61,6 +61,12 @@ class ServiceSettings(BaseSettings):
     slow_request_s: float = Field(default=10.0, gt=0)
     shutdown_grace_s: float = Field(default=10.0, gt=0)
 
+    # Admission control (ztc_shared.web.admission): requests at once, requests waiting, how long
+    # one waits before the 503 with Retry-After.
+    admission_limit: int = Field(default=64, ge=1)
+    admission_queue: int = Field(default=64, ge=0)
+    admission_wait_s: float = Field(default=0.25, ge=0)
+
     @property
     def database(self) -> str:
         return f"{self.database_prefix}ztc_{self.service}"

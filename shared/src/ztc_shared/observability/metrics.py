@@ -36,3 +36,8 @@ DEAD_LETTERS = Counter(
 PROJECTION_BATCH_SECONDS = Histogram(
     "ztc_projection_batch_seconds", "Time to apply one batch to MongoDB", ["projection"]
 )
+REQUESTS_REFUSED = Counter(
+    "ztc_requests_refused_total",
+    "Requests answered 503 at once because the API was at its admission limit",
+    ["service"],
+)

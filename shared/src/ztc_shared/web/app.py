@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ztc_shared.auth.tokens import TokenVerifier
 from ztc_shared.observability.hangs import SlowRequestMiddleware
 from ztc_shared.settings import ServiceSettings
+from ztc_shared.web.admission import AdmissionMiddleware
 from ztc_shared.web.correlation import CorrelationMiddleware
 from ztc_shared.web.errors import install_error_handlers
 
@@ -70,6 +71,15 @@ def create_app(
     app.state.token_verifier = TokenVerifier(settings)
     # Inside the correlation middleware, so that a slow request is logged with its correlation id.
     app.add_middleware(SlowRequestMiddleware, threshold_s=settings.slow_request_s)
+    # Inside it too, so that a refusal carries the correlation id; outside everything else, so that
+    # a refused request costs nothing.
+    app.add_middleware(
+        AdmissionMiddleware,
+        service=settings.service,
+        limit=settings.admission_limit,
+        queue=settings.admission_queue,
+        wait_s=settings.admission_wait_s,
+    )
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
 
