@@ -16,7 +16,7 @@ from tracking_scenarios import (
     service,
 )
 
-from tracking.application.handlers import flag_case, open_case
+from tracking.application.handlers import flag_case
 from tracking.domain.case import add_months
 from tracking.domain.commands import (
     GrantPolicySupport,
@@ -44,7 +44,7 @@ async def opened(stage: CaseStage = CaseStage.PITCHED, **settings: object):  # t
         year=2026,
         stage=stage,
     )
-    await open_case(tracking.ports, command, PROVINCE, CASE)
+    await tracking.handle(command, PROVINCE, CASE)
     return tracking, store, clock
 
 
@@ -215,7 +215,7 @@ async def test_opening_twice_leaves_one_case() -> None:
         achievement_id="a1",
         year=2026,
     )
-    result = await open_case(tracking.ports, command, PROVINCE, CASE)
+    result = await tracking.handle(command, PROVINCE, CASE)
     assert result.events == ()
     assert await types(store) == ["TrackingCaseOpened"]
 

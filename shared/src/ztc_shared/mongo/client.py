@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ztc_shared.settings import ServiceSettings
 
 
 def make_client(uri: str, **options: Any) -> AsyncMongoClient[dict[str, Any]]:
@@ -12,3 +15,8 @@ def make_client(uri: str, **options: Any) -> AsyncMongoClient[dict[str, Any]]:
     options.setdefault("serverSelectionTimeoutMS", 10_000)
     options.setdefault("uuidRepresentation", "standard")
     return AsyncMongoClient(uri, **options)
+
+
+def database_of(settings: ServiceSettings) -> AsyncDatabase[dict[str, Any]]:
+    """The service's own database, on a client of its own (for a process that opens no other)."""
+    return make_client(settings.mongodb_uri)[settings.database]

@@ -13,7 +13,7 @@ from datetime import timedelta
 import structlog
 
 from ztc_shared import failpoints
-from ztc_shared.eventstore.ports import EventStore
+from ztc_shared.eventstore.ports import Outbox
 from ztc_shared.kafka.publisher import EventPublisher
 from ztc_shared.observability import metrics
 from ztc_shared.relay.lease import Lease
@@ -26,7 +26,7 @@ SETTLE_TIMEOUT_S = 10.0
 class OutboxRelay:
     def __init__(
         self,
-        store: EventStore,
+        store: Outbox,
         publisher: EventPublisher,
         lease: Lease,
         *,

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ztc_shared.eventstore.ports import EventStore
+from ztc_shared.eventstore.ports import Outbox
 from ztc_shared.mongo import make_client
 from ztc_shared.observability import metrics
 from ztc_shared.observability.logging import configure_logging
@@ -50,7 +50,7 @@ async def service_resources(
         await client.close()
 
 
-def report_relay_backlog(app: FastAPI, service: str, store: EventStore) -> None:
+def report_relay_backlog(app: FastAPI, service: str, store: Outbox) -> None:
     """``/metrics`` reports how many commits wait for the relay."""
 
     async def refresh() -> None:

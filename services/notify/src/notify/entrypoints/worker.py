@@ -24,11 +24,11 @@ from notify.application.facts import FactsProjector, StoredFacts
 from notify.application.intake import EventIntake
 from notify.application.publishing import DeliveryEvents
 from notify.application.rendering import Renderer
-from notify.bootstrap import dispatcher, source_topics
+from notify.bootstrap import delivery_events_on, dispatcher, source_topics
 from notify.config import NotifySettings
 from ztc_shared import failpoints
 from ztc_shared.clock import SystemClock
-from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.kafka import dlq_topic, ensure_topics
 from ztc_shared.mongo.client import make_client
 from ztc_shared.observability.logging import configure_logging
@@ -78,9 +78,8 @@ def build_app(settings: NotifySettings) -> faust.App:
         if not settings.publish_deliveries:
             return None
         if "events" not in state:
-            store = MongoEventStore(database())
-            state["events"] = DeliveryEvents(store)
-            await store.ensure_indexes()
+            await prepare_event_store(database())
+            state["events"] = delivery_events_on(database())
         events: DeliveryEvents = state["events"]
         return events
 
