@@ -17,8 +17,8 @@ from tests.e2e.notify_receivers import HookReceiver, Mailbox, hook_server, smtp_
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+from ztc_shared.workers import WORKER_READY
 
-WORKER_READY = "projection.worker_started"
 _counter = itertools.count(1)
 
 

@@ -25,6 +25,7 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 
@@ -324,7 +325,7 @@ def catalogue_slice(running_slice: Slice) -> Iterator[str]:
             env={**env, "INTAKE_WORKER_METRICS_PORT": str(free_port())},
             log_dir=running_slice.log_dir,
             args=("run", "catalogue"),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
     ]
     with all_running(processes):

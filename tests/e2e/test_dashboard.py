@@ -42,6 +42,7 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 # The machine may be shared: generous waits, never a fixed sleep.
@@ -263,7 +264,7 @@ def world(service_env: dict[str, str], log_dir: Path, run_id: str) -> Iterator[W
             env=env,
             log_dir=log_dir,
             args=("run",),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
         ServiceProcess(
             "dashboard-api", APIS["dashboard"], env=env, log_dir=log_dir, port=dashboard_port

@@ -36,6 +36,7 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +75,7 @@ def roadshow_processes(running_slice: Slice) -> Iterator[str]:
             env={**env, "ROADSHOW_WORKER_METRICS_PORT": str(free_port())},
             log_dir=log_dir,
             args=("run", "screening"),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
         ServiceProcess(
             "roadshow-calendar-worker",
@@ -82,7 +83,7 @@ def roadshow_processes(running_slice: Slice) -> Iterator[str]:
             env={**env, "ROADSHOW_WORKER_METRICS_PORT": str(free_port())},
             log_dir=log_dir,
             args=("run", "calendar"),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
         ServiceProcess(
             "screening-roadshows-worker",
@@ -90,7 +91,7 @@ def roadshow_processes(running_slice: Slice) -> Iterator[str]:
             env={**env, "SCREENING_WORKER_METRICS_PORT": str(free_port())},
             log_dir=log_dir,
             args=("run", "roadshows"),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
     ]
     with all_running(processes):

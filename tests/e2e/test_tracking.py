@@ -42,12 +42,12 @@ from ztc_shared.mongo import make_client
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.projections.rebuild import rebuild_projection
 from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 
 RECORDED: dict[str, Any] = {}  # live answers recorded during the run, asked for again later
 
-READY = "projection.worker_started"
 HOST = bearer(Role.HOST, "host-trk")
 PROVINCE = bearer(Role.PROVINCE, "gd-e2e")
 TORCH = bearer(Role.TORCH_CENTER, "torch-e2e")
@@ -94,7 +94,7 @@ def tracking_stack(
             env={**env, "TRACKING_WORKER_METRICS_PORT": str(free_port())},
             log_dir=log_dir,
             args=("run", name),
-            ready_marker=READY,
+            ready_marker=WORKER_READY,
         )
         for name in ("facts", "cases")
     ]

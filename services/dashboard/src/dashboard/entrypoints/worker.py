@@ -39,7 +39,8 @@ from ztc_shared.kafka import dlq_topic, ensure_topics
 from ztc_shared.mongo import make_client
 from ztc_shared.observability.logging import configure_logging
 from ztc_shared.projections import DeadLetter, Generation, Message, MongoProjectionCatalog
-from ztc_shared.projections.processing import KafkaDeadLetterSink
+from ztc_shared.workers import WORKER_READY
+from ztc_shared.workers.messages import KafkaDeadLetterSink
 
 log = structlog.get_logger()
 
@@ -62,7 +63,7 @@ class _Started(ConsumerRebalanceListener):  # type: ignore[misc]
         if not self._announced:
             self._announced = True
             log.info(
-                "projection.worker_started",
+                WORKER_READY,
                 projection=READ_MODEL,
                 generation=self._generation.number,
                 group=self._generation.group_id,

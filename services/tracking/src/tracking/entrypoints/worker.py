@@ -26,8 +26,8 @@ from ztc_shared.clock import SystemClock
 from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.mongo import make_client
 from ztc_shared.observability.logging import configure_logging
-from ztc_shared.projections.cli import worker_main
-from ztc_shared.reactions.worker import READY
+from ztc_shared.workers import WORKER_READY
+from ztc_shared.workers.cli import worker_main
 
 log = structlog.get_logger()
 
@@ -45,7 +45,7 @@ async def serve_timer(settings: TrackingSettings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log.info(READY, timer=FOLLOWUPS, interval_s=settings.timer_interval_seconds)
+    log.info(WORKER_READY, timer=FOLLOWUPS, interval_s=settings.timer_interval_seconds)
     try:
         while not stop.is_set():
             try:
