@@ -57,7 +57,7 @@ class Call(Generic[C]):
     service: str
     store: CommandStore
     clock: Clock
-    actor: Actor
+    actor: Actor  # made from the context by the bus (a service's own kind of actor)
 
     @property
     def scope(self) -> str:
@@ -119,7 +119,7 @@ class AggregateMethod(Generic[P]):
 
     async def __call__(self, ports: P, call: Call[Any]) -> CommandResult:
         fresh = call.stream_id is None and self.new is not None
-        stream_id = self.new() if fresh and self.new is not None else self.stream(call)
+        stream_id = self.new() if self.new is not None and fresh else self.stream(call)
         given = await self.given(ports, call) if self.given is not None else (call.actor,)
         method, command = self.method, call.command
         return await call.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from intake.application.duplicates import DuplicateFinder, NoDuplicateFinder
@@ -51,7 +52,7 @@ def new_call_id() -> str:
     return f"call-{uuid.uuid4()}"
 
 
-async def actor_and_now(ports: Ports, call: Call[Any]) -> tuple[Actor, Any]:
+async def actor_and_now(ports: Ports, call: Call[Any]) -> tuple[Actor, datetime]:
     """What opening a call takes after the command: who opens it, and when."""
     return call.actor, ports.clock.now()
 
