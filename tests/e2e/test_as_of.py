@@ -17,6 +17,7 @@ from tests.e2e.conftest import SETTINGS, Slice, bearer, draft_body, prefixed_env
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, load_catalogue
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.testing.processes import (
     APIS,
     RELAYS,
@@ -317,7 +318,7 @@ def catalogue_slice(running_slice: Slice) -> Iterator[str]:
             RELAYS["intake"],
             env=env,
             log_dir=running_slice.log_dir,
-            ready_marker="relay.started",
+            ready_marker=RELAY_READY,
         ),
         ServiceProcess(
             "intake-worker-catalogue-as-of",

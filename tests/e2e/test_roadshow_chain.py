@@ -28,6 +28,7 @@ from ztc_shared.auth import Role, mint_token
 from ztc_shared.contracts.identifiers import credit_code_check_character
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, load_catalogue
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.testing.processes import (
     APIS,
     RELAYS,
@@ -67,7 +68,7 @@ def roadshow_processes(running_slice: Slice) -> Iterator[str]:
             RELAYS["roadshow"],
             env=env,
             log_dir=log_dir,
-            ready_marker="relay.started",
+            ready_marker=RELAY_READY,
         ),
         ServiceProcess(
             "roadshow-worker",

@@ -41,6 +41,7 @@ from ztc_shared.kafka import KafkaEventPublisher, ensure_topics, service_topic
 from ztc_shared.mongo import make_client
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.projections.rebuild import rebuild_projection
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
 from ztc_shared.workers import WORKER_READY
 
@@ -85,7 +86,7 @@ def tracking_stack(
     log_dir: Path = tmp_path_factory.mktemp("tracking-logs")
     api = ServiceProcess("tracking-api", APIS["tracking"], env=env, log_dir=log_dir, port=port)
     relay = ServiceProcess(
-        "tracking-relay", RELAYS["tracking"], env=env, log_dir=log_dir, ready_marker="relay.started"
+        "tracking-relay", RELAYS["tracking"], env=env, log_dir=log_dir, ready_marker=RELAY_READY
     )
     workers = [
         ServiceProcess(
