@@ -65,16 +65,16 @@ from ztc_shared.kafka import ensure_topics
 from ztc_shared.kafka.publisher import event_headers
 from ztc_shared.mongo import make_client
 from ztc_shared.projections.processing import STATUS
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.stack import StackSettings, ensure_stack
 from ztc_shared.stack.state import load_records
 from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+from ztc_shared.workers import WORKER_READY
 
 T = TypeVar("T")
 
 REGION = "440000"
-RELAY_READY = "relay.started"
-WORKER_READY = "projection.worker_started"
 # FerretDB 1.24 (SQLite) deadlocks an update command that replaces 100 or more existing
 # documents (each matched row keeps a pooled connection until the command ends; the pool has 100).
 FERRETDB_SAFE_REPLACES = 99

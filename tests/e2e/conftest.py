@@ -15,10 +15,11 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from tests.e2e.notify_receivers import HookReceiver, Mailbox, hook_server, smtp_server
 from ztc_shared.auth import Role, mint_token
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+from ztc_shared.workers import WORKER_READY
 
-WORKER_READY = "projection.worker_started"
 _counter = itertools.count(1)
 
 
@@ -56,7 +57,7 @@ def start_relay(
     env: dict[str, str], log_dir: Path, name: str, service: str = "intake"
 ) -> ServiceProcess:
     return ServiceProcess(
-        name, RELAYS[service], env=env, log_dir=log_dir, ready_marker="relay.started"
+        name, RELAYS[service], env=env, log_dir=log_dir, ready_marker=RELAY_READY
     ).start()
 
 

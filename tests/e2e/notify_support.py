@@ -29,8 +29,8 @@ from ztc_shared.events import DomainEvent, EventEnvelope, new_envelope
 from ztc_shared.events.codec import encode_event
 from ztc_shared.kafka import service_topic
 from ztc_shared.testing.processes import APIS, WORKERS, ServiceProcess, free_port
+from ztc_shared.workers import WORKER_READY
 
-WORKER_READY = "projection.worker_started"
 T = TypeVar("T")
 
 

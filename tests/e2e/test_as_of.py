@@ -17,6 +17,7 @@ from tests.e2e.conftest import SETTINGS, Slice, bearer, draft_body, prefixed_env
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, load_catalogue
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.testing.processes import (
     APIS,
     RELAYS,
@@ -25,6 +26,7 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 
@@ -316,7 +318,7 @@ def catalogue_slice(running_slice: Slice) -> Iterator[str]:
             RELAYS["intake"],
             env=env,
             log_dir=running_slice.log_dir,
-            ready_marker="relay.started",
+            ready_marker=RELAY_READY,
         ),
         ServiceProcess(
             "intake-worker-catalogue-as-of",
@@ -324,7 +326,7 @@ def catalogue_slice(running_slice: Slice) -> Iterator[str]:
             env={**env, "INTAKE_WORKER_METRICS_PORT": str(free_port())},
             log_dir=running_slice.log_dir,
             args=("run", "catalogue"),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
     ]
     with all_running(processes):

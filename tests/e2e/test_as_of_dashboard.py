@@ -34,6 +34,7 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +74,7 @@ def dashboard(service_env: dict[str, str], log_dir: Path, run_id: str) -> Iterat
             env=env,
             log_dir=log_dir,
             args=("run",),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
         ServiceProcess(
             "asof-dashboard-api", APIS["dashboard"], env=env, log_dir=log_dir, port=port
@@ -350,7 +351,7 @@ def test_the_national_dashboard_as_of_a_moment_reads_the_mirrored_topics_then(
             env=env,
             log_dir=log_dir,
             args=("run",),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
         ServiceProcess("asof-national-api", APIS["dashboard"], env=env, log_dir=log_dir, port=port),
     ]

@@ -21,6 +21,7 @@ from tests.e2e.conftest import bearer, prefixed_env
 from tests.e2e.notify_receivers import HookReceiver, Mailbox
 from tests.e2e.notify_support import notify_env, start_api, start_worker, wait_for
 from ztc_shared.auth import Role
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.testing.processes import RELAYS, ServiceProcess
 
 pytestmark = pytest.mark.integration
@@ -41,7 +42,7 @@ def notify(
             RELAYS["notify"],
             env=env,
             log_dir=log_dir,
-            ready_marker="relay.started",
+            ready_marker=RELAY_READY,
         ).start(),
     ]
     try:

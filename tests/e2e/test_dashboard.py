@@ -34,6 +34,7 @@ from tests.e2e.conftest import SETTINGS
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.kafka import service_topic
 from ztc_shared.kafka.publisher import KafkaEventPublisher
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.testing.processes import (
     APIS,
     RELAYS,
@@ -42,6 +43,7 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 # The machine may be shared: generous waits, never a fixed sleep.
@@ -255,7 +257,7 @@ def world(service_env: dict[str, str], log_dir: Path, run_id: str) -> Iterator[W
             RELAYS["roadshow"],
             env=env,
             log_dir=log_dir,
-            ready_marker="relay.started",
+            ready_marker=RELAY_READY,
         ),
         ServiceProcess(
             "dashboard-worker",
@@ -263,7 +265,7 @@ def world(service_env: dict[str, str], log_dir: Path, run_id: str) -> Iterator[W
             env=env,
             log_dir=log_dir,
             args=("run",),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
         ServiceProcess(
             "dashboard-api", APIS["dashboard"], env=env, log_dir=log_dir, port=dashboard_port

@@ -16,6 +16,7 @@ from ztc_shared.auth import Role, mint_token
 from ztc_shared.kafka import ensure_topics, service_topic
 from ztc_shared.kafka.publisher import KafkaEventPublisher
 from ztc_shared.testing.processes import APIS, WORKERS, ServiceProcess, free_port
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +59,7 @@ def test_a_worker_killed_before_committing_counts_nothing_twice(
             env={**env, **extra},
             log_dir=log_dir,
             args=("run",),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         )
 
     doomed = worker("dashboard-crash-worker", ZTC_FAILPOINTS="dashboard.worker.before_commit")

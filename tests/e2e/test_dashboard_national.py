@@ -25,6 +25,7 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 
@@ -86,7 +87,7 @@ def national(service_env: dict[str, str], log_dir: Path, run_id: str) -> Iterato
             env=env,
             log_dir=log_dir,
             args=("run",),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
         ServiceProcess(
             "dashboard-national-api", APIS["dashboard"], env=env, log_dir=log_dir, port=port

@@ -30,6 +30,7 @@ from tests.e2e.notify_support import (
 )
 from ztc_shared.auth import Role
 from ztc_shared.contracts.roadshow import RegistrationDeclined
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.testing.processes import RELAYS, ServiceProcess
 
 pytestmark = pytest.mark.integration
@@ -90,7 +91,7 @@ def notify(
         api=start_api(env, log_dir, "notify-api"),
         worker=start_worker(env, log_dir, "notify-worker"),
         relay=ServiceProcess(
-            "notify-relay", RELAYS["notify"], env=env, log_dir=log_dir, ready_marker="relay.started"
+            "notify-relay", RELAYS["notify"], env=env, log_dir=log_dir, ready_marker=RELAY_READY
         ).start(),
     )
     everything = [processes.api, processes.worker, processes.relay]

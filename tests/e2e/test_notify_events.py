@@ -32,6 +32,7 @@ from ztc_shared.auth import Role
 from ztc_shared.contracts.notify import notification_stream_id
 from ztc_shared.events import EVENTS, EventEnvelope, decode_event
 from ztc_shared.kafka import service_topic
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.testing.processes import RELAYS, ServiceProcess
 
 pytestmark = pytest.mark.integration
@@ -70,7 +71,7 @@ def test_a_delivered_and_a_dead_lettered_notification_are_published_once_each(
             RELAYS["notify"],
             env=env,
             log_dir=log_dir,
-            ready_marker="relay.started",
+            ready_marker=RELAY_READY,
         ).start(),
     ]
     api = processes[0]
@@ -195,7 +196,7 @@ def test_a_worker_killed_after_the_delivered_event_does_not_send_again(
         RELAYS["notify"],
         env=env,
         log_dir=log_dir,
-        ready_marker="relay.started",
+        ready_marker=RELAY_READY,
     ).start()
     processes = [api, relay]
     province = bearer(Role.PROVINCE, "gd-notify-events")

@@ -28,6 +28,7 @@ from ztc_shared.auth import Role, mint_token
 from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.demo_catalogue import catalogue
 from ztc_shared.demo_loader import EVALUATORS, load_catalogue
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.testing.processes import (
     APIS,
     RELAYS,
@@ -36,6 +37,7 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +67,7 @@ def roadshow_processes(running_slice: Slice) -> Iterator[str]:
             RELAYS["roadshow"],
             env=env,
             log_dir=log_dir,
-            ready_marker="relay.started",
+            ready_marker=RELAY_READY,
         ),
         ServiceProcess(
             "roadshow-worker",
@@ -73,7 +75,7 @@ def roadshow_processes(running_slice: Slice) -> Iterator[str]:
             env={**env, "ROADSHOW_WORKER_METRICS_PORT": str(free_port())},
             log_dir=log_dir,
             args=("run", "screening"),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
         ServiceProcess(
             "roadshow-calendar-worker",
@@ -81,7 +83,7 @@ def roadshow_processes(running_slice: Slice) -> Iterator[str]:
             env={**env, "ROADSHOW_WORKER_METRICS_PORT": str(free_port())},
             log_dir=log_dir,
             args=("run", "calendar"),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
         ServiceProcess(
             "screening-roadshows-worker",
@@ -89,7 +91,7 @@ def roadshow_processes(running_slice: Slice) -> Iterator[str]:
             env={**env, "SCREENING_WORKER_METRICS_PORT": str(free_port())},
             log_dir=log_dir,
             args=("run", "roadshows"),
-            ready_marker="projection.worker_started",
+            ready_marker=WORKER_READY,
         ),
     ]
     with all_running(processes):

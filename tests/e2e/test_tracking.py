@@ -41,13 +41,14 @@ from ztc_shared.kafka import KafkaEventPublisher, ensure_topics, service_topic
 from ztc_shared.mongo import make_client
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.projections.rebuild import rebuild_projection
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 
 RECORDED: dict[str, Any] = {}  # live answers recorded during the run, asked for again later
 
-READY = "projection.worker_started"
 HOST = bearer(Role.HOST, "host-trk")
 PROVINCE = bearer(Role.PROVINCE, "gd-e2e")
 TORCH = bearer(Role.TORCH_CENTER, "torch-e2e")
@@ -84,7 +85,7 @@ def tracking_stack(
     log_dir: Path = tmp_path_factory.mktemp("tracking-logs")
     api = ServiceProcess("tracking-api", APIS["tracking"], env=env, log_dir=log_dir, port=port)
     relay = ServiceProcess(
-        "tracking-relay", RELAYS["tracking"], env=env, log_dir=log_dir, ready_marker="relay.started"
+        "tracking-relay", RELAYS["tracking"], env=env, log_dir=log_dir, ready_marker=RELAY_READY
     )
     workers = [
         ServiceProcess(
@@ -93,7 +94,7 @@ def tracking_stack(
             env={**env, "TRACKING_WORKER_METRICS_PORT": str(free_port())},
             log_dir=log_dir,
             args=("run", name),
-            ready_marker=READY,
+            ready_marker=WORKER_READY,
         )
         for name in ("facts", "cases")
     ]

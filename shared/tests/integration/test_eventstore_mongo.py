@@ -1,4 +1,4 @@
-"""The MongoDB event store passes the same contract as the fake, on the real server."""
+"""The MongoDB event store passes the same contracts as the fake (both sides), on the real server."""
 
 from typing import Any
 
@@ -9,11 +9,12 @@ from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.mongo import NotPortable
 from ztc_shared.testing.eventstore_contract import (
     T0,
-    EventStoreContract,
+    CommandStoreContract,
     append,
     drafted,
     envelopes,
 )
+from ztc_shared.testing.outbox_contract import OutboxContract
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +26,11 @@ async def store(mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str) -> 
     return store
 
 
-class TestMongoEventStore(EventStoreContract):
+class TestMongoCommandStore(CommandStoreContract):
+    pass
+
+
+class TestMongoOutbox(OutboxContract):
     pass
 
 

@@ -12,12 +12,12 @@ import pytest
 from ztc_shared.domain import StateConflict
 from ztc_shared.events import EventEnvelope, encode_event
 from ztc_shared.kafka import dlq_topic, ensure_topics
-from ztc_shared.projections.cli import dead_letters_command
 from ztc_shared.projections.processing import KafkaDeadLetterSink
 from ztc_shared.projections.runner import DeadLetter, Message
 from ztc_shared.reactions import ReactionDefinition, reaction_context
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.testing.history_contract import noted
+from ztc_shared.workers.cli import dead_letters_command
 
 pytestmark = pytest.mark.integration
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +16,7 @@ from intake.domain.commands import (
     DismissDuplicate,
     DraftAchievement,
     MergeDuplicate,
+    OpenCollectionCall,
     ResubmitAchievement,
     ReturnAchievement,
     SubmitAchievement,
@@ -21,7 +24,8 @@ from intake.domain.commands import (
 from ztc_shared.application import CommandContext
 from ztc_shared.clock import FixedClock
 from ztc_shared.domain import DomainError, Forbidden
-from ztc_shared.events import EVENTS
+from ztc_shared.events import EVENTS, EventEnvelope
+from ztc_shared.eventstore import Commit, LoadedStream
 from ztc_shared.eventstore.memory import InMemoryEventStore
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
@@ -123,6 +127,39 @@ async def test_a_submission_that_looks_like_an_earlier_one_is_flagged_and_kept()
     ]
     suspicion = EVENTS.payload((await world.store.load(second.stream_id)).events[-1])
     assert suspicion.other_id == first.stream_id  # type: ignore[attr-defined]
+
+
+class CountingStore:
+    """The fake store, counting how often each stream is loaded by the commands."""
+
+    def __init__(self) -> None:
+        self.inner = InMemoryEventStore()
+        self.loads: Counter[str] = Counter()
+
+    async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream:
+        self.loads[stream_id] += 1
+        return await self.inner.load(stream_id, fresh=fresh)
+
+    async def append(self, *, events: Sequence[EventEnvelope], **fields: Any) -> Commit:
+        return await self.inner.append(events=events, **fields)
+
+    async def find_by_idempotency(self, idempotency: str) -> Commit | None:
+        return await self.inner.find_by_idempotency(idempotency)
+
+
+async def test_submitting_loads_the_achievement_once_and_still_finds_its_duplicates() -> None:
+    store = CountingStore()
+    finder = InMemoryDuplicateFinder([known()])
+    intake = bootstrap(IntakeSettings(), store=store, clock=FixedClock(NOW), duplicates=finder)
+    call = await intake.handle(OpenCollectionCall(title="常态化征集", kind="open"), PROVINCE)
+    draft = await intake.handle(a_draft(), HOLDER)
+    store.loads.clear()
+
+    await intake.handle(SubmitAchievement(call_id=call.stream_id), HOLDER, draft.stream_id)
+
+    assert store.loads == Counter({draft.stream_id: 1, call.stream_id: 1})
+    types = [e.event_type for e in (await store.inner.load(draft.stream_id)).events]
+    assert types == ["AchievementDrafted", "AchievementSubmitted", "DuplicateSuspected"]
 
 
 async def test_a_resubmission_does_not_flag_the_same_pair_twice() -> None:

@@ -1,9 +1,12 @@
-"""Notify's composition root: the stores, the channels and the command facade."""
+"""Notify's composition root: the command bus, the stores and the channels.
+
+``bootstrap`` builds the command bus (publishing a notice, reading one). Adapters not given are
+built on the service's MongoDB database; unit tests give fakes instead.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,17 +18,20 @@ from notify.adapters.mongo.directory import MongoDirectory
 from notify.adapters.mongo.inbox import MongoInbox
 from notify.adapters.mongo.ledger import MongoLedger
 from notify.application.dispatch import Dispatcher, InboxSender, TokenBucket
-from notify.application.handlers import HANDLERS, Ports
+from notify.application.handlers import SERVICE, Ports, publish_notice, read_notice
 from notify.application.ports import Sender
 from notify.application.publishing import DeliveryEvents
 from notify.config import NotifySettings
+from notify.domain.commands import PublishNotice, ReadNotice
 from notify.domain.deliveries import RetryPolicy
 from notify.domain.recipients import Channel
-from ztc_shared.application import CommandContext, CommandResult
+from ztc_shared.application import CommandBus
 from ztc_shared.clock import Clock, SystemClock
 from ztc_shared.contracts import notify as notify_contracts
-from ztc_shared.eventstore import EventStore
+from ztc_shared.eventstore import CommandStore, Outbox
+from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.kafka import service_topic
+from ztc_shared.mongo import database_of
 
 # Every service's events reach notify (ARCHITECTURE: notify consumes everything).
 SOURCES = ("intake", "screening", "roadshow", "tracking", "notify")
@@ -35,21 +41,37 @@ def source_topics(settings: NotifySettings) -> tuple[str, ...]:
     return tuple(service_topic(s, settings.topic_prefix) for s in SOURCES)
 
 
-@dataclass(frozen=True)
-class Notify:
-    settings: NotifySettings
-    ports: Ports
-
-    async def handle(
-        self, command: Any, context: CommandContext, stream_id: str | None = None
-    ) -> CommandResult:
-        handler = HANDLERS[type(command)]
-        return await handler(self.ports, command, context, stream_id)
+# The service as its entrypoints see it: send a command, get its result.
+Notify = CommandBus[Ports]
 
 
-def bootstrap(settings: NotifySettings, *, store: EventStore, clock: Clock | None = None) -> Notify:
-    assert service_topic("notify") == notify_contracts.TOPIC
-    return Notify(settings=settings, ports=Ports(store=store, clock=clock or SystemClock()))
+def bootstrap(
+    settings: NotifySettings,
+    *,
+    database: AsyncDatabase[dict[str, Any]] | None = None,
+    store: CommandStore | None = None,
+    clock: Clock | None = None,
+) -> Notify:
+    """Notify's commands on its ports: ``store`` defaults to the MongoDB event store on
+    ``database`` (the settings' database when none is given)."""
+    assert service_topic(SERVICE) == notify_contracts.TOPIC
+    if store is None:
+        store = MongoEventStore(database if database is not None else database_of(settings))
+    clock = clock or SystemClock()
+    bus = CommandBus(SERVICE, Ports(store=store, clock=clock), store=store, clock=clock)
+    bus.on(PublishNotice, publish_notice)
+    bus.on(ReadNotice, read_notice)
+    return bus
+
+
+def outbox(database: AsyncDatabase[dict[str, Any]]) -> Outbox:
+    """What the relay publishes from: the commits in notify's database."""
+    return MongoEventStore(database)
+
+
+def delivery_events_on(database: AsyncDatabase[dict[str, Any]]) -> DeliveryEvents:
+    """Each delivery's events, appended to notify's event store."""
+    return DeliveryEvents(MongoEventStore(database))
 
 
 def senders(

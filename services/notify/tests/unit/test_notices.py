@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from notify.domain.notice import Notice, NoticeReceipt
-from ztc_shared.application import Actor
 from ztc_shared.contracts.notify import NoticeAudience, NoticePublished, NoticeRead
-from ztc_shared.domain import DomainError, Forbidden, StateConflict
+from ztc_shared.domain import Actor, DomainError, Forbidden, StateConflict
 
 GUANGDONG = Actor(id="gd-province", role="province", region="440000")
 TORCH = Actor(id="torch", role="torch_center", region="110000")

@@ -74,7 +74,7 @@ def finalized() -> EventEnvelope:
 
 
 async def fed(s: ChannelScenario, roadshow_id: str) -> FollowScreening:
-    reactor = FollowScreening(s.app.ports, s.directory)
+    reactor = FollowScreening(s.app, s.directory)
     await reactor.react(drafted("ach-01", "固态电池电解质（草稿题目）", "清华大学", "holder-1"))
     for event in round_events(roadshow_id):
         await reactor.react(event)
@@ -124,7 +124,7 @@ async def test_a_shortlist_given_by_hand_first_is_not_received_twice() -> None:
 
 async def test_events_of_no_interest_change_nothing() -> None:
     s = Scenario()
-    reactor = FollowScreening(s.app.ports, s.app.ports.directory)
+    reactor = FollowScreening(s.app, s.app.ports.directory)
     await reactor.react(
         envelope("CompanyInterestRecorded", "round-r1", {"company_id": company_id(1)})
     )

@@ -59,7 +59,7 @@ def planned(event_type: str = "RoadshowPlanned") -> EventEnvelope:
 
 async def test_a_planned_roadshow_opens_its_round_once_as_its_host() -> None:
     store = InMemoryEventStore()
-    reactor = OpenRoundsForRoadshows(bootstrap(ScreeningSettings(), store=store).ports)
+    reactor = OpenRoundsForRoadshows(bootstrap(ScreeningSettings(), store=store))
     event = planned()
     await reactor.react(event)
     await reactor.react(event)  # redelivered
@@ -78,7 +78,7 @@ async def test_a_planned_roadshow_opens_its_round_once_as_its_host() -> None:
 
 async def test_other_roadshow_events_open_nothing() -> None:
     store = InMemoryEventStore()
-    reactor = OpenRoundsForRoadshows(bootstrap(ScreeningSettings(), store=store).ports)
+    reactor = OpenRoundsForRoadshows(bootstrap(ScreeningSettings(), store=store))
     await reactor.react(planned("RegistrationOpened"))
     assert (await store.load(round_of_roadshow("roadshow-1"))).version == 0
 
@@ -98,7 +98,7 @@ async def test_a_round_opened_by_hand_is_the_roadshows_one_round() -> None:
     )
     opened = await screening.handle(by_hand, host)
     assert opened.stream_id == round_of_roadshow("roadshow-1")
-    await OpenRoundsForRoadshows(screening.ports).react(planned())  # the plan arrives later
+    await OpenRoundsForRoadshows(screening).react(planned())  # the plan arrives later
     loaded = await store.load(round_of_roadshow("roadshow-1"))
     assert [e.event_type for e in loaded.events] == ["ScreeningRoundOpened"]
     assert loaded.events[0].payload["title"] == "深圳新能源专场（手工启动）"

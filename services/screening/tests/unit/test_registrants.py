@@ -94,7 +94,7 @@ async def test_a_push_without_companies_goes_to_the_approved_registrants(
     screening_with: Callable[[], Any],
 ) -> None:
     app = screening_with()
-    reactor = OpenRoundsForRoadshows(app.ports)
+    reactor = OpenRoundsForRoadshows(app)
     await reactor.react(event("RoadshowPlanned", PLANNED))
     host = CommandContext(actor="host-sz", region="440000", correlation_id="c", role="host")
     round_id = round_of_roadshow("roadshow-1")

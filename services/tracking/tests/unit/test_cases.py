@@ -15,7 +15,7 @@ from tracking_scenarios import (
     deal,
 )
 
-from tracking.application.handlers import flag_case, open_case
+from tracking.application.handlers import flag_case
 from tracking.domain.case import add_months
 from tracking.domain.commands import (
     GrantPolicySupport,
@@ -44,7 +44,7 @@ async def opened(stage: CaseStage = CaseStage.PITCHED, **settings: object) -> Sc
         year=2026,
         stage=stage,
     )
-    await open_case(s.tracking.ports, command, PROVINCE, CASE)
+    await s.tracking.handle(command, PROVINCE, CASE)
     return s
 
 
@@ -205,7 +205,7 @@ async def test_opening_twice_leaves_one_case() -> None:
         achievement_id="a1",
         year=2026,
     )
-    result = await open_case(s.tracking.ports, command, PROVINCE, CASE)
+    result = await s.tracking.handle(command, PROVINCE, CASE)
     assert result.events == ()
     assert await s.types() == ["TrackingCaseOpened"]
 

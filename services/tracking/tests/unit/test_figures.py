@@ -119,7 +119,7 @@ def screening_events() -> list[EventEnvelope]:
 async def history() -> tuple[list[EventEnvelope], Any]:
     """Everything a province recorded: intake, screening, roadshow and tracking's own events."""
     tracking, store, _clock = service()
-    reactor = CaseOpener(tracking.ports, InMemoryRoadshowDirectory())
+    reactor = CaseOpener(tracking, InMemoryRoadshowDirectory())
     roadshow = [
         roadshow_event(planned(), version=1, at=EARLIER),
         roadshow_event(shortlist("a1", "a2"), version=2, at=EARLIER),

@@ -23,7 +23,7 @@ from ztc_shared.domain import DomainError
 
 async def opener():  # type: ignore[no-untyped-def]
     tracking, store, _clock = service()
-    reactor = CaseOpener(tracking.ports, InMemoryRoadshowDirectory())
+    reactor = CaseOpener(tracking, InMemoryRoadshowDirectory())
     await reactor.react(roadshow_event(planned()))
     await reactor.react(roadshow_event(shortlist("a1", "a2")))
     return reactor, store

@@ -1,8 +1,10 @@
 """How every command runs: idempotency check, load, decide, append.
 
-A route builds a ``CommandContext`` and calls ``execute`` with the aggregate class and a function that
-calls one method of the aggregate. Nothing is written unless the aggregate recorded events; a retried
-command with the same ``Idempotency-Key`` returns the first result and appends nothing.
+The command bus (``ztc_shared.application.bus``) calls ``execute`` with the aggregate class and a
+function that calls one method of the aggregate (``decide``; it may be ``async`` when the decision
+needs something looked up about the state it is given). Nothing is written unless the aggregate
+recorded events; a retried command with the same ``Idempotency-Key`` returns the first result and
+appends nothing.
 
 A store may answer ``load`` from its cache (``LoadedStream.from_cache``), and a command that creates a
 stream under a fresh id reads nothing at all (``new_stream``). Such a state can be behind; then the
@@ -12,7 +14,8 @@ outcome stands.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -23,14 +26,17 @@ from ztc_shared.domain.errors import DomainError, NotFound, StateConflict
 from ztc_shared.events.envelope import EventEnvelope, new_envelope
 from ztc_shared.events.registry import EVENTS, EventRegistry
 from ztc_shared.eventstore.ports import (
+    CommandStore,
     Commit,
     ConcurrencyConflict,
-    EventStore,
     IdempotencyKeyReused,
     LoadedStream,
 )
 
 A = TypeVar("A", bound=Aggregate)
+
+# What decides on the loaded aggregate: one call of one of its methods (awaited when async).
+Decide = Callable[[A], Awaitable[None] | None]
 
 _ONE_MS = timedelta(milliseconds=1)
 
@@ -77,11 +83,11 @@ def _result(commit: Commit, replayed: bool) -> CommandResult:
 
 
 async def execute(
-    store: EventStore,
+    store: CommandStore,
     aggregate_type: type[A],
     stream_id: str,
     context: CommandContext,
-    decide: Callable[[A], None],
+    decide: Decide[A],
     *,
     command: str,
     clock: Clock,
@@ -92,7 +98,8 @@ async def execute(
 ) -> CommandResult:
     """Run one command against one aggregate and append what it decided, atomically.
 
-    ``command`` names the command; with the actor it scopes the ``Idempotency-Key``. ``body`` builds
+    ``command`` is the idempotency scope (``<service>:<CommandType>``, see ``idempotency_scope``);
+    with the actor it scopes the ``Idempotency-Key``. ``body`` builds
     the reply from the aggregate and its new version; it is stored with the commit so that a retry
     returns exactly the first reply. ``new_stream`` says ``stream_id`` was just made up (a fresh
     UUID), so there is nothing to load.
@@ -125,14 +132,14 @@ class _Attempt:
 
     aggregate_type: type[Aggregate]
     context: CommandContext
-    decide: Callable[[Any], None]
+    decide: Decide[Any]
     idempotency: str | None
     clock: Clock
     must_exist: bool
     registry: EventRegistry
     body: Callable[[Any, int], dict[str, Any]] | None
 
-    async def run(self, store: EventStore, loaded: LoadedStream) -> CommandResult:
+    async def run(self, store: CommandStore, loaded: LoadedStream) -> CommandResult:
         aggregate_type, context, body = self.aggregate_type, self.context, self.body
         stream_id = loaded.stream_id
         if self.must_exist and loaded.version == 0:
@@ -141,7 +148,9 @@ class _Attempt:
             stream_id, [self.registry.payload(e) for e in loaded.events]
         )
         try:
-            self.decide(aggregate)
+            decided = self.decide(aggregate)
+            if inspect.isawaitable(decided):
+                await decided
         except StateConflict as conflict:
             conflict.actual_version = loaded.version
             raise

@@ -10,24 +10,12 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import jwt
 
+from ztc_shared.domain.actor import Role as Role  # the roles tokens carry, defined with the actor
 from ztc_shared.settings import ServiceSettings
-
-
-class Role(StrEnum):
-    TORCH_CENTER = "torch_center"  # 科技部火炬中心
-    SZSE = "szse"  # 深圳证券交易所
-    PROVINCE = "province"  # 省级科技管理部门
-    HOST = "host"  # 承办单位
-    SUPPORT_ORG = "support_org"  # 支持单位: 高校、科研院所、技术转移机构
-    HOLDER = "holder"  # 科技成果持有人
-    COMPANY = "company"  # 科技企业、上市企业、产业园区、投资机构
-    EXPERT = "expert"  # 技术及行业专家
-
 
 NATIONAL_ROLES = frozenset({Role.TORCH_CENTER, Role.SZSE})
 

@@ -525,3 +525,9 @@ class _PublishedMarker:
                 await asyncio.sleep(1.0)
                 continue
             del self._queue[: len(chunk)]
+
+
+async def prepare_event_store(database: AsyncDatabase[dict[str, Any]]) -> None:
+    """Create the event store's indexes on ``database`` (idempotent): every process that appends
+    or relays calls it once at start, before the service's ``bootstrap`` builds the store."""
+    await MongoEventStore(database).ensure_indexes()

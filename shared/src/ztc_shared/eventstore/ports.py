@@ -1,4 +1,9 @@
-"""The event store port: what the application layer needs from storage, and its errors."""
+"""The event store's ports and their errors.
+
+Two ports, one per kind of caller: ``CommandStore`` for the command side (``execute`` loads, appends
+and looks retries up) and ``Outbox`` for the relay (unpublished commits, marked once out). Each has
+a contract suite (``ztc_shared.testing``) that the fake and the MongoDB adapter both pass.
+"""
 
 from __future__ import annotations
 
@@ -71,16 +76,16 @@ class StreamReader(Protocol):
     async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream: ...
 
 
-class EventStore(Protocol):
-    """Append-only storage of commits.
+class CommandStore(Protocol):
+    """The command side of the event store: load a stream, append a commit, find a retried one.
 
     ``append`` is atomic: the commit (all its events, its idempotency record and the command's result)
     is stored whole or not at all. ``expected_version`` must be the version ``load`` returned, so that
     it lies on a commit boundary; a second writer at the same version gets ``ConcurrencyConflict``.
-    ``idempotency`` is ``"<scope>|<key>"`` or ``None`` (then the commit id stands in for it); a commit
-    with the same idempotency value already stored raises nothing here — callers look it up first with
-    ``find_by_idempotency`` — but a racing duplicate raises ``ConcurrencyConflict`` or returns the
-    stored commit, see ``append``.
+    ``idempotency`` is ``"<scope>|<actor>|<key>"`` or ``None`` (then the commit id stands in for it); a
+    commit with the same idempotency value already stored raises nothing here — callers look it up
+    first with ``find_by_idempotency`` — but a racing duplicate raises ``ConcurrencyConflict`` or
+    returns the stored commit, see ``append``.
     """
 
     async def load(self, stream_id: str, *, fresh: bool = False) -> LoadedStream:
@@ -102,7 +107,14 @@ class EventStore(Protocol):
         """Store a commit. On a duplicate idempotency value, return the commit stored first."""
         ...
 
-    async def find_by_idempotency(self, idempotency: str) -> Commit | None: ...
+    async def find_by_idempotency(self, idempotency: str) -> Commit | None:
+        """The commit stored under this idempotency value, if any."""
+        ...
+
+
+class Outbox(Protocol):
+    """The outbox side of the event store, which only the relay uses: commits not yet published,
+    in order, marked once the broker has them."""
 
     async def unpublished(self, limit: int) -> list[Commit]:
         """Commits not yet published, oldest first; within a stream always in version order."""
@@ -112,7 +124,9 @@ class EventStore(Protocol):
         """Record that the broker acknowledged these commits; ``unpublished`` no longer lists them."""
         ...
 
-    async def count_unpublished(self) -> int: ...
+    async def count_unpublished(self) -> int:
+        """How many commits wait for the relay (the backlog ``/metrics`` reports)."""
+        ...
 
     async def settle(self) -> None:
         """Wait until writes the store finishes in the background (if any) are done."""
@@ -122,3 +136,7 @@ class EventStore(Protocol):
         """Make sure every unpublished commit is seen by ``unpublished`` (after a crash); the number
         of commits it had to restore."""
         ...
+
+
+class EventStore(CommandStore, Outbox, Protocol):
+    """Both sides, as the adapters (``MongoEventStore``, ``InMemoryEventStore``) implement them."""

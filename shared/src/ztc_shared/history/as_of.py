@@ -25,7 +25,7 @@ from fastapi import Query
 
 from ztc_shared.domain.errors import DomainError
 from ztc_shared.events.envelope import EventEnvelope
-from ztc_shared.eventstore.ports import EventStore, LoadedStream, StreamReader
+from ztc_shared.eventstore.ports import LoadedStream, StreamReader
 from ztc_shared.history.ports import RecordedCommit, StreamHistory
 from ztc_shared.projections.runner import VERSIONS, Projector
 
@@ -70,7 +70,7 @@ def stream_from(stream_id: str, commits: Sequence[RecordedCommit]) -> LoadedStre
 
 
 async def load_as_of(
-    store: EventStore, history: StreamHistory, stream_id: str, as_of: datetime | None
+    store: StreamReader, history: StreamHistory, stream_id: str, as_of: datetime | None
 ) -> LoadedStream:
     """``store.load(stream_id)`` now, or the stream as it stood at ``as_of``."""
     if as_of is None:

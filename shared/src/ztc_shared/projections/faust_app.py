@@ -18,9 +18,12 @@ import structlog
 
 from ztc_shared.mongo.client import make_client
 from ztc_shared.projections.catalog import Generation, MongoProjectionCatalog
-from ztc_shared.projections.processing import STATUS, BatchProcessor, KafkaDeadLetterSink
-from ztc_shared.projections.runner import Message, ProjectionDefinition, ProjectionRunner
+from ztc_shared.projections.processing import STATUS, BatchProcessor
+from ztc_shared.projections.runner import ProjectionDefinition, ProjectionRunner
 from ztc_shared.projections.store import CachedProjectionStore, MongoProjectionStore
+from ztc_shared.workers import WORKER_READY
+from ztc_shared.workers.faust_app import faust_app, message_of, run_worker
+from ztc_shared.workers.messages import KafkaDeadLetterSink
 
 log = structlog.get_logger()
 
@@ -41,20 +44,11 @@ def build_projection_app(
     data_dir: str | None = None,
     cache_size: int = 50_000,
 ) -> faust.App:
-    app = faust.App(
+    app = faust_app(
         generation.group_id,
-        datadir=data_dir or f"{generation.group_id}-data",
-        broker=f"kafka://{bootstrap_servers}",
-        key_serializer="raw",
-        value_serializer="raw",
-        web_enabled=False,
-        consumer_auto_offset_reset="earliest",
-        broker_commit_interval=1.0,
-        broker_max_poll_records=batch_size,
-        topic_replication_factor=1,
-        topic_disable_leader=True,
-        producer_acks=-1,
-        stream_wait_empty=True,
+        bootstrap_servers=bootstrap_servers,
+        data_dir=data_dir or f"{generation.group_id}-data",
+        max_poll_records=batch_size,
     )
     topic = app.topic(*definition.topics, key_serializer="raw", value_serializer="raw")
     state: dict[str, Any] = {}
@@ -83,19 +77,7 @@ def build_projection_app(
     async def project(stream: faust.StreamT[Any]) -> None:
         # noack_take: we acknowledge each batch ourselves, after it is written.
         async for events in stream.noack_take(batch_size, within=batch_within):  # type: ignore[attr-defined]
-            messages = [
-                Message(
-                    topic=event.message.topic,
-                    partition=event.message.partition,
-                    offset=event.message.offset,
-                    key=event.message.key,
-                    value=event.message.value,
-                    timestamp_ms=int(event.message.timestamp * 1000)
-                    if event.message.timestamp
-                    else None,
-                )
-                for event in events
-            ]
+            messages = [message_of(event) for event in events]
             await (await processor()).process(messages)
             for event in events:
                 await stream.ack(event)
@@ -113,7 +95,7 @@ def build_projection_app(
         if on_start is not None:
             on_start()
         log.info(
-            "projection.worker_started",
+            WORKER_READY,
             projection=definition.name,
             generation=generation.number,
             group=generation.group_id,
@@ -142,5 +124,4 @@ def build_projection_app(
 
 def run_projection_worker(app: faust.App) -> None:
     """Run the faust worker in this process until it is stopped (SIGTERM or SIGINT)."""
-    worker = faust.Worker(app, loglevel="WARNING", redirect_stdouts=False, quiet=True)
-    worker.execute_from_commandline()
+    run_worker(app)

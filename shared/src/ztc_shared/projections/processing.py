@@ -11,71 +11,21 @@ import asyncio
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.collection import AsyncCollection
 
-from ztc_shared.kafka.topics import dlq_topic
 from ztc_shared.observability import metrics
-from ztc_shared.projections.runner import BatchOutcome, DeadLetter, Message, ProjectionRunner
+from ztc_shared.projections.runner import BatchOutcome, ProjectionRunner
+from ztc_shared.workers.messages import CollectingDeadLetterSink as CollectingDeadLetterSink
+from ztc_shared.workers.messages import DeadLetterSink as DeadLetterSink
+from ztc_shared.workers.messages import KafkaDeadLetterSink as KafkaDeadLetterSink
+from ztc_shared.workers.messages import Message
 
 log = structlog.get_logger()
 
 STATUS = "projection_status"
-
-
-class DeadLetterSink(Protocol):
-    async def send(self, letters: Sequence[DeadLetter]) -> None: ...
-
-
-class KafkaDeadLetterSink:
-    """Sends each dead letter to ``<its topic>.dlq`` with the reason and its origin in headers."""
-
-    def __init__(self, bootstrap_servers: str, projection: str) -> None:
-        self._bootstrap = bootstrap_servers
-        self._projection = projection
-        self._producer: AIOKafkaProducer | None = None
-
-    async def send(self, letters: Sequence[DeadLetter]) -> None:
-        if self._producer is None:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap, enable_idempotence=True, acks="all"
-            )
-            await producer.start()
-            self._producer = producer
-        futures = []
-        for letter in letters:
-            message = letter.message
-            headers = [
-                ("dlq_reason", letter.reason.encode("utf-8")[:4000]),
-                ("dlq_projection", self._projection.encode()),
-                ("dlq_source_topic", message.topic.encode()),
-                ("dlq_source_partition", str(message.partition).encode()),
-                ("dlq_source_offset", str(message.offset).encode()),
-            ]
-            futures.append(
-                await self._producer.send(
-                    dlq_topic(message.topic), value=message.value, key=message.key, headers=headers
-                )
-            )
-        await asyncio.gather(*futures)
-
-    async def stop(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
-
-
-class CollectingDeadLetterSink:
-    """Keeps dead letters in a list (unit tests; rebuilds, whose letters were sent live already)."""
-
-    def __init__(self) -> None:
-        self.letters: list[DeadLetter] = []
-
-    async def send(self, letters: Sequence[DeadLetter]) -> None:
-        self.letters.extend(letters)
 
 
 class BatchProcessor:

@@ -20,28 +20,12 @@ import structlog
 from ztc_shared.events.codec import decode_event
 from ztc_shared.events.envelope import EventEnvelope
 from ztc_shared.events.registry import EVENTS, EventRegistry
+from ztc_shared.workers.messages import DeadLetter as DeadLetter
+from ztc_shared.workers.messages import Message as Message
 
 log = structlog.get_logger()
 
 VERSIONS = "_versions"
-
-
-@dataclass(frozen=True)
-class Message:
-    """A Kafka record as the runner sees it, whoever consumed it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-    timestamp_ms: int | None = None
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    message: Message
-    reason: str
 
 
 @dataclass

@@ -23,8 +23,8 @@ from ztc_shared.events import EVENTS, EventRegistry
 from ztc_shared.events.codec import decode_event
 from ztc_shared.kafka import dlq_topic
 from ztc_shared.kafka.reading import read_to_end
-from ztc_shared.projections.runner import Message
 from ztc_shared.reactions.runner import ReactionDefinition, ReactionRunner
+from ztc_shared.workers.messages import Message
 
 
 @dataclass(frozen=True)

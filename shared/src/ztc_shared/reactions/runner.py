@@ -21,7 +21,7 @@ from ztc_shared.application import CommandContext
 from ztc_shared.domain import DomainError, Forbidden, NotFound
 from ztc_shared.events import EVENTS, EventEnvelope, EventRegistry
 from ztc_shared.events.codec import decode_event
-from ztc_shared.projections.runner import DeadLetter, Message
+from ztc_shared.workers.messages import DeadLetter, Message
 
 log = structlog.get_logger()
 

@@ -18,14 +18,16 @@ from ztc_shared import failpoints
 from ztc_shared.kafka import dlq_topic, ensure_topics
 from ztc_shared.mongo.client import make_client
 from ztc_shared.observability.logging import configure_logging
-from ztc_shared.projections.processing import KafkaDeadLetterSink
-from ztc_shared.projections.runner import Message
 from ztc_shared.reactions.runner import ReactionDefinition, ReactionRunner, handle_until_done
 from ztc_shared.settings import ServiceSettings
+from ztc_shared.workers import WORKER_READY
+from ztc_shared.workers.faust_app import faust_app, message_of, run_worker
+from ztc_shared.workers.messages import KafkaDeadLetterSink
 
 log = structlog.get_logger()
 
-READY = "projection.worker_started"  # the marker supervisors wait for, as for projections
+# Reactions are commands, each a round trip or more: smaller batches than projections take.
+BATCH = 100
 
 
 def group_id(settings: ServiceSettings, definition: ReactionDefinition) -> str:
@@ -34,22 +36,11 @@ def group_id(settings: ServiceSettings, definition: ReactionDefinition) -> str:
 
 def build_reaction_app(settings: ServiceSettings, definition: ReactionDefinition) -> faust.App:
     group = group_id(settings, definition)
-    data_dir = Path(settings.worker_data_dir) / group
-    data_dir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = faust_app(
         group,
-        datadir=str(data_dir),
-        broker=f"kafka://{settings.kafka_bootstrap_servers}",
-        key_serializer="raw",
-        value_serializer="raw",
-        web_enabled=False,
-        consumer_auto_offset_reset="earliest",
-        broker_commit_interval=1.0,
-        broker_max_poll_records=100,
-        topic_replication_factor=1,
-        topic_disable_leader=True,
-        producer_acks=-1,
-        stream_wait_empty=True,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        data_dir=Path(settings.worker_data_dir) / group,
+        max_poll_records=BATCH,
     )
     topic = app.topic(*definition.topics, key_serializer="raw", value_serializer="raw")
     state: dict[str, Any] = {}
@@ -68,18 +59,8 @@ def build_reaction_app(settings: ServiceSettings, definition: ReactionDefinition
 
     @app.agent(topic, name=f"{settings.service}.{definition.name}.reactor")
     async def react(stream: faust.StreamT[Any]) -> None:
-        async for events in stream.noack_take(100, within=0.05):  # type: ignore[attr-defined]
-            messages = [
-                Message(
-                    topic=event.message.topic,
-                    partition=event.message.partition,
-                    offset=event.message.offset,
-                    key=event.message.key,
-                    value=event.message.value,
-                    timestamp_ms=None,
-                )
-                for event in events
-            ]
+        async for events in stream.noack_take(BATCH, within=0.05):  # type: ignore[attr-defined]
+            messages = [message_of(event, with_timestamp=False) for event in events]
             outcome = await handle_until_done(await runner(), messages)
             if outcome.dead_letters:
                 while True:
@@ -98,7 +79,7 @@ def build_reaction_app(settings: ServiceSettings, definition: ReactionDefinition
         configure_logging(
             settings.service, settings.region, settings.log_level, json=settings.log_json
         )
-        log.info(READY, reaction=definition.name, group=group)
+        log.info(WORKER_READY, reaction=definition.name, group=group)
 
     return app
 
@@ -115,7 +96,5 @@ async def _prepare(settings: ServiceSettings, definition: ReactionDefinition) ->
 def run_reaction_worker(settings: ServiceSettings, definition: ReactionDefinition) -> int:
     asyncio.run(_prepare(settings, definition))
     start_http_server(settings.worker_metrics_port, addr=settings.host)
-    app = build_reaction_app(settings, definition)
-    worker = faust.Worker(app, loglevel="WARNING", redirect_stdouts=False, quiet=True)
-    worker.execute_from_commandline()
+    run_worker(build_reaction_app(settings, definition))
     return 0

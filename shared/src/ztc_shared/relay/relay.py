@@ -13,7 +13,7 @@ from datetime import timedelta
 import structlog
 
 from ztc_shared import failpoints
-from ztc_shared.eventstore.ports import EventStore
+from ztc_shared.eventstore.ports import Outbox
 from ztc_shared.kafka.publisher import EventPublisher
 from ztc_shared.observability import metrics
 from ztc_shared.relay.lease import Lease
@@ -21,12 +21,14 @@ from ztc_shared.relay.lease import Lease
 log = structlog.get_logger()
 
 SETTLE_TIMEOUT_S = 10.0
+# The line a relay logs once it runs: make run, the tests and the supervisors wait for it.
+RELAY_READY = "relay.started"
 
 
 class OutboxRelay:
     def __init__(
         self,
-        store: EventStore,
+        store: Outbox,
         publisher: EventPublisher,
         lease: Lease,
         *,
@@ -73,7 +75,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Run until ``stop``: publish while there is work, poll briefly when there is none."""
-        log.info("relay.started", topic=self._topic, owner=self._lease.owner)
+        log.info(RELAY_READY, topic=self._topic, owner=self._lease.owner)
         holding = False
         try:
             while not self._stopping.is_set():

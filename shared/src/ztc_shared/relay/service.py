@@ -1,4 +1,8 @@
-"""Running a service's relay process: wiring, topics, signals."""
+"""Running a service's relay process: wiring, topics, signals.
+
+The service names its outbox (``outbox``, from its composition root); the process opens the
+database, the lease and the producer around it.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,17 @@ import os
 import signal
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import structlog
+from pymongo.asynchronous.database import AsyncDatabase
 
 from ztc_shared import failpoints
 from ztc_shared.clock import SystemClock
-from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.eventstore.mongo import prepare_event_store
+from ztc_shared.eventstore.ports import Outbox
 from ztc_shared.kafka import KafkaEventPublisher, dlq_topic, ensure_topics, service_topic
 from ztc_shared.mongo import make_client
 from ztc_shared.observability.logging import configure_logging
@@ -24,13 +32,16 @@ from ztc_shared.settings import ServiceSettings
 log = structlog.get_logger()
 
 
-async def serve_relay(settings: ServiceSettings) -> None:
-    """Publish the service's commits until SIGTERM or SIGINT."""
+OutboxOf = Callable[[AsyncDatabase[dict[str, Any]]], Outbox]
+
+
+async def serve_relay(settings: ServiceSettings, outbox: OutboxOf) -> None:
+    """Publish the commits of ``outbox`` (on the service's database) until SIGTERM or SIGINT."""
     failpoints.configure(settings.failpoints)
     client = make_client(settings.mongodb_uri)
     database = client[settings.database]
-    store = MongoEventStore(database)
-    await store.ensure_indexes()
+    await prepare_event_store(database)
+    store = outbox(database)
     topic = service_topic(settings.service, settings.topic_prefix)
     await ensure_topics(
         settings.kafka_bootstrap_servers,
@@ -69,6 +80,7 @@ async def serve_relay(settings: ServiceSettings) -> None:
         await client.close()
 
 
-def main(settings: ServiceSettings) -> None:
+def main(settings: ServiceSettings, outbox: OutboxOf) -> None:
+    """The relay process of a service: its settings, and its outbox on a database."""
     configure_logging(settings.service, settings.region, settings.log_level, json=settings.log_json)
-    asyncio.run(serve_relay(settings))
+    asyncio.run(serve_relay(settings, outbox))

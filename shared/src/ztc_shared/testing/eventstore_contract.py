@@ -1,6 +1,8 @@
-"""The event store contract: one suite that the in-memory fake and the MongoDB adapter both pass.
+"""The command side's contract (``CommandStore``): one suite that the in-memory fake and the MongoDB
+adapter both pass, and the events the event store's suites write.
 
-Subclass ``EventStoreContract`` in a test module and provide a ``store`` fixture.
+Subclass ``CommandStoreContract`` in a test module and provide a ``store`` fixture. The outbox side
+has its own suite (``ztc_shared.testing.outbox_contract``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 from ztc_shared.contracts.intake import AchievementDrafted, AchievementSubmitted, Channel
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.events import EventEnvelope, new_envelope
-from ztc_shared.eventstore import Commit, ConcurrencyConflict, EventStore
+from ztc_shared.eventstore import CommandStore, Commit, ConcurrencyConflict
 
 T0 = datetime(2026, 3, 1, 8, 30, 0, 123000, tzinfo=UTC)
 
@@ -53,7 +55,7 @@ def envelopes(stream_id: str, start: int, *events: object) -> list[EventEnvelope
 
 
 async def append(
-    store: EventStore, stream: str, expected_version: int, event: object, at: datetime = T0
+    store: CommandStore, stream: str, expected_version: int, event: object, at: datetime = T0
 ) -> Commit:
     """One event appended after ``expected_version``: the step most contract tests repeat."""
     return await store.append(
@@ -65,15 +67,15 @@ async def append(
     )
 
 
-class EventStoreContract:
-    """Behaviour every ``EventStore`` must have."""
+class CommandStoreContract:
+    """Behaviour every ``CommandStore`` must have."""
 
-    async def test_a_new_stream_is_empty(self, store: EventStore) -> None:
+    async def test_a_new_stream_is_empty(self, store: CommandStore) -> None:
         loaded = await store.load(f"missing-{uuid.uuid4()}")
         assert loaded.version == 0
         assert loaded.events == []
 
-    async def test_appended_events_load_back_exactly(self, store: EventStore) -> None:
+    async def test_appended_events_load_back_exactly(self, store: CommandStore) -> None:
         stream = str(uuid.uuid4())
         written = envelopes(stream, 1, drafted(), AchievementSubmitted(call_id="call-1"))
         commit = await store.append(
@@ -91,14 +93,14 @@ class EventStoreContract:
         assert loaded.events[0].payload["title"] == "一种高通量单细胞测序芯片"
         assert loaded.last_committed_at == T0
 
-    async def test_commits_follow_each_other(self, store: EventStore) -> None:
+    async def test_commits_follow_each_other(self, store: CommandStore) -> None:
         stream = str(uuid.uuid4())
         await append(store, stream, 0, drafted())
         await append(store, stream, 1, AchievementSubmitted(), at=T0 + timedelta(seconds=1))
         loaded = await store.load(stream)
         assert [e.stream_version for e in loaded.events] == [1, 2]
 
-    async def test_a_second_writer_at_the_same_version_conflicts(self, store: EventStore) -> None:
+    async def test_a_second_writer_at_the_same_version_conflicts(self, store: CommandStore) -> None:
         stream = str(uuid.uuid4())
         await append(store, stream, 0, drafted())
         await append(store, stream, 1, AchievementSubmitted())
@@ -107,7 +109,7 @@ class EventStoreContract:
         assert (conflict.value.expected_version, conflict.value.actual_version) == (1, 2)
         assert (await store.load(stream)).version == 2
 
-    async def test_concurrent_writers_one_wins(self, store: EventStore) -> None:
+    async def test_concurrent_writers_one_wins(self, store: CommandStore) -> None:
         stream = str(uuid.uuid4())
         await append(store, stream, 0, drafted())
         attempts = [
@@ -119,7 +121,7 @@ class EventStoreContract:
         loaded = await store.load(stream)
         assert [e.stream_version for e in loaded.events] == [1, 2]
 
-    async def test_idempotency_returns_the_first_commit(self, store: EventStore) -> None:
+    async def test_idempotency_returns_the_first_commit(self, store: CommandStore) -> None:
         stream = str(uuid.uuid4())
         key = f"Draft|holder-1|{uuid.uuid4()}"
         first = await store.append(
@@ -147,23 +149,3 @@ class EventStoreContract:
         found = await store.find_by_idempotency(key)
         assert found is not None and found.request_fingerprint == "abc"
         assert await store.find_by_idempotency(f"{key}-other") is None
-
-    async def test_unpublished_in_commit_order_then_marked(self, store: EventStore) -> None:
-        base = datetime(2031, 1, 1, tzinfo=UTC)  # after anything other tests stored
-        streams = [str(uuid.uuid4()) for _ in range(3)]
-        ids = []
-        for index, stream in enumerate(streams):
-            commit = await append(
-                store, stream, 0, drafted(), at=base + timedelta(milliseconds=10 * (3 - index))
-            )
-            ids.append(commit.commit_id)
-        later = await append(
-            store, streams[2], 1, AchievementSubmitted(), at=base + timedelta(milliseconds=40)
-        )
-        pending = [c for c in await store.unpublished(10_000) if c.stream_id in streams]
-        assert [c.commit_id for c in pending] == [ids[2], ids[1], ids[0], later.commit_id]
-        before = await store.count_unpublished()
-        await store.mark_published([ids[2], ids[1]])
-        remaining = [c.commit_id for c in await store.unpublished(10_000) if c.stream_id in streams]
-        assert remaining == [ids[0], later.commit_id]
-        assert await store.count_unpublished() == before - 2

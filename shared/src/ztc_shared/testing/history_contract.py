@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ztc_shared.events import EventEnvelope
-from ztc_shared.eventstore.ports import EventStore
+from ztc_shared.eventstore.ports import CommandStore
 from ztc_shared.history.ports import StreamHistory
 
 T0 = datetime(2026, 9, 30, 16, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ def noted(stream_id: str, version: int) -> EventEnvelope:
     )
 
 
-async def commit(store: EventStore, stream_id: str, first: int, count: int, second: int) -> None:
+async def commit(store: CommandStore, stream_id: str, first: int, count: int, second: int) -> None:
     await store.append(
         stream_id=stream_id,
         stream_type="counter",
@@ -45,7 +45,7 @@ async def commit(store: EventStore, stream_id: str, first: int, count: int, seco
 
 class StreamHistoryContract:
     async def test_commits_in_order_and_up_to_a_moment(
-        self, history_pair: tuple[EventStore, StreamHistory]
+        self, history_pair: tuple[CommandStore, StreamHistory]
     ) -> None:
         store, history = history_pair
         stream = f"h-{uuid.uuid4().hex[:8]}"
@@ -64,7 +64,7 @@ class StreamHistoryContract:
         assert exactly[-1].last_version == 4
 
     async def test_a_later_commit_is_seen_after_an_earlier_read(
-        self, history_pair: tuple[EventStore, StreamHistory]
+        self, history_pair: tuple[CommandStore, StreamHistory]
     ) -> None:
         store, history = history_pair
         stream = f"h-{uuid.uuid4().hex[:8]}"
@@ -78,14 +78,14 @@ class StreamHistoryContract:
         ] == [1]
 
     async def test_an_unknown_stream_has_no_history(
-        self, history_pair: tuple[EventStore, StreamHistory]
+        self, history_pair: tuple[CommandStore, StreamHistory]
     ) -> None:
         _, history = history_pair
         found: list[Any] = await history.commits(f"none-{uuid.uuid4().hex}")
         assert found == []
 
     async def test_every_streams_commits_up_to_a_moment_in_recorded_order(
-        self, history_pair: tuple[EventStore, StreamHistory]
+        self, history_pair: tuple[CommandStore, StreamHistory]
     ) -> None:
         store, history = history_pair
         a, b = f"ha-{uuid.uuid4().hex[:8]}", f"hb-{uuid.uuid4().hex[:8]}"
@@ -101,7 +101,7 @@ class StreamHistoryContract:
         assert found == [(a, 1), (b, 1), (a, 2)]
 
     async def test_a_long_stream_with_commits_of_several_events_reads_whole(
-        self, history_pair: tuple[EventStore, StreamHistory]
+        self, history_pair: tuple[CommandStore, StreamHistory]
     ) -> None:
         store, history = history_pair
         stream = f"hl-{uuid.uuid4().hex[:8]}"

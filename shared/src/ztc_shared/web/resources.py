@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ztc_shared.eventstore.ports import EventStore
+from ztc_shared.eventstore.ports import Outbox
 from ztc_shared.mongo import make_client
 from ztc_shared.observability import metrics
 from ztc_shared.observability.hangs import StoreWatch
@@ -68,7 +68,7 @@ async def _bounded(closing: Coroutine[Any, Any, None], what: str, within: float 
         log.warning("shutdown.close_timed_out", resource=what, within_s=within)
 
 
-def report_relay_backlog(app: FastAPI, service: str, store: EventStore) -> None:
+def report_relay_backlog(app: FastAPI, service: str, store: Outbox) -> None:
     """``/metrics`` reports how many commits wait for the relay."""
 
     async def refresh() -> None:

@@ -33,13 +33,15 @@ from dashboard.adapters.readmodel import (
     collection_name,
 )
 from dashboard.application.views import national_pattern, province_topics, views
+from dashboard.bootstrap import bootstrap
 from dashboard.config import DashboardSettings
 from ztc_shared import failpoints
 from ztc_shared.kafka import dlq_topic, ensure_topics
 from ztc_shared.mongo import make_client
 from ztc_shared.observability.logging import configure_logging
-from ztc_shared.projections import DeadLetter, Generation, Message, MongoProjectionCatalog
-from ztc_shared.projections.processing import KafkaDeadLetterSink
+from ztc_shared.projections import DeadLetter, Generation, Message
+from ztc_shared.workers import WORKER_READY
+from ztc_shared.workers.messages import KafkaDeadLetterSink
 
 log = structlog.get_logger()
 
@@ -62,7 +64,7 @@ class _Started(ConsumerRebalanceListener):  # type: ignore[misc]
         if not self._announced:
             self._announced = True
             log.info(
-                "projection.worker_started",
+                WORKER_READY,
                 projection=READ_MODEL,
                 generation=self._generation.number,
                 group=self._generation.group_id,
@@ -142,10 +144,10 @@ async def _prepare(settings: DashboardSettings) -> None:
 async def run(settings: DashboardSettings) -> None:
     await _prepare(settings)
     client = make_client(settings.mongodb_uri)
-    database = client[settings.database]
-    catalog = MongoProjectionCatalog(database, settings.service, settings.topic_prefix)
+    dashboard = bootstrap(settings, database=client[settings.database])
+    catalog = dashboard.catalog
     generation = await catalog.active(READ_MODEL)
-    model = MongoReadModel(database, generation.number, province_topics(settings.topic_prefix))
+    model = dashboard.read_model(generation.number)
     await model.ensure_indexes()
     sink = KafkaDeadLetterSink(settings.kafka_bootstrap_servers, READ_MODEL)
     consumer = _consumer(settings, generation.group_id)
@@ -185,9 +187,9 @@ async def rebuild(settings: DashboardSettings, switch: bool = True) -> str:
     await _prepare(settings)
     started = time.perf_counter()
     client = make_client(settings.mongodb_uri)
-    database = client[settings.database]
+    dashboard = bootstrap(settings, database=client[settings.database])
+    database, catalog = dashboard.database, dashboard.catalog
     try:
-        catalog = MongoProjectionCatalog(database, settings.service, settings.topic_prefix)
         current = await catalog.active(READ_MODEL)
         planned = Generation.of(
             settings.service, READ_MODEL, current.number + 1, settings.topic_prefix
@@ -195,7 +197,7 @@ async def rebuild(settings: DashboardSettings, switch: bool = True) -> str:
         new = replace(planned, group_id=f"{planned.group_id}-{uuid.uuid4().hex[:8]}")
         for name in (COUNTERS, REFERENCES, COUNTED, *views(()).keys()):
             await database.drop_collection(collection_name(name, new.number))
-        model = MongoReadModel(database, new.number, province_topics(settings.topic_prefix))
+        model = dashboard.read_model(new.number)
         await model.ensure_indexes()
         consumer = _consumer(settings, new.group_id)
         _subscribe(consumer, settings, _Started(new))

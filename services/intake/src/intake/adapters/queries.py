@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from intake.application.projections import CATALOGUE, PUBLIC, PUBLIC_KEYS, segment
 from ztc_shared.auth import Principal, Role
+from ztc_shared.domain import OPERATORS
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.projections.processing import STATUS
 from ztc_shared.projections.watch import AppliedWatch
@@ -26,7 +27,6 @@ from ztc_shared.projections.watch import AppliedWatch
 PUBLIC_PROJECTION = dict.fromkeys(PUBLIC_KEYS, 1)
 _RANKING = {"_id": 1, "search_tokens": 1, "search_weights": 1, "published_at": 1}
 _PRIVATE = {"_versions": 0}
-OPERATORS = frozenset({Role.PROVINCE, Role.TORCH_CENTER})
 
 
 class Sort(StrEnum):

@@ -6,8 +6,7 @@ a holder acts only on what they drafted, an evaluator only on what they were ass
 
 from __future__ import annotations
 
-from ztc_shared.application import OPERATORS, Actor
-from ztc_shared.domain import Forbidden
+from ztc_shared.domain import OPERATORS, Actor, Forbidden
 
 __all__ = ["OPERATORS", "Actor", "not_yours", "operators_only"]
 

@@ -27,7 +27,7 @@ from intake.config import IntakeSettings
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Role
 from ztc_shared.domain import DomainError
-from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.mongo import make_client
 
 EXIT_COMPLETE = 0
@@ -111,9 +111,9 @@ def print_report(report: ImportReport, out: TextIO) -> None:
 async def _import(bulk: BulkImport, args: argparse.Namespace, settings: IntakeSettings) -> None:
     client = make_client(settings.mongodb_uri)
     try:
-        store = MongoEventStore(client[settings.database])
-        await store.ensure_indexes()
-        intake = bootstrap(settings, store=store)
+        database = client[settings.database]
+        await prepare_event_store(database)
+        intake = bootstrap(settings, database=database)
         context = CommandContext(
             actor=args.actor,
             region=settings.region,
@@ -129,7 +129,6 @@ async def _import(bulk: BulkImport, args: argparse.Namespace, settings: IntakeSe
             ticking.cancel()
             await asyncio.gather(ticking, return_exceptions=True)
             ticker.line()
-            await store.settle()
     finally:
         await client.close()
 

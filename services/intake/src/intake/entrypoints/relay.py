@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from intake.bootstrap import outbox
 from intake.config import IntakeSettings
 from ztc_shared.relay.service import main as serve
 
 
 def main() -> None:
-    serve(IntakeSettings())
+    serve(IntakeSettings(), outbox)
 
 
 if __name__ == "__main__":

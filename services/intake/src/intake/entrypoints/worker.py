@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from intake.bootstrap import projection_definitions
 from intake.config import IntakeSettings
-from ztc_shared.projections.cli import worker_main
+from ztc_shared.workers.cli import worker_main
 
 
 def main(argv: list[str] | None = None) -> int:

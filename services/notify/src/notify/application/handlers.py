@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from notify.domain.commands import PublishNotice, ReadNotice
 from notify.domain.notice import Notice, NoticeReceipt
-from ztc_shared.application import Actor, CommandContext, CommandResult, execute
+from ztc_shared.application import Call, CommandResult
 from ztc_shared.clock import Clock
 from ztc_shared.contracts.notify import notice_receipt_id
-from ztc_shared.eventstore import EventStore
+from ztc_shared.eventstore import CommandStore
+
+SERVICE = "notify"
 
 
 @dataclass(frozen=True)
 class Ports:
-    store: EventStore
+    store: CommandStore
     clock: Clock
 
 
-Handler = Callable[[Ports, Any, CommandContext, str | None], Awaitable[CommandResult]]
-
-
-async def publish_notice(
-    ports: Ports, command: PublishNotice, context: CommandContext, stream_id: str | None
-) -> CommandResult:
-    actor = Actor.of(context)
-    return await execute(
-        ports.store,
+async def publish_notice(ports: Ports, call: Call[PublishNotice]) -> CommandResult:
+    command, actor = call.command, call.actor
+    return await call.execute(
         Notice,
-        stream_id or str(uuid.uuid4()),
-        context,
+        call.stream_id or str(uuid.uuid4()),
         lambda notice: notice.publish(
             actor,
             title=command.title,
@@ -42,29 +35,16 @@ async def publish_notice(
             audience=command.audience,
             essential=command.essential,
         ),
-        command="publish_notice",
-        clock=ports.clock,
         must_exist=False,
-        new_stream=stream_id is None,
+        new_stream=call.stream_id is None,
     )
 
 
-async def read_notice(
-    ports: Ports, command: ReadNotice, context: CommandContext, stream_id: str | None
-) -> CommandResult:
-    return await execute(
-        ports.store,
+async def read_notice(ports: Ports, call: Call[ReadNotice]) -> CommandResult:
+    notice_id, reader = call.command.notice_id, call.context.actor
+    return await call.execute(
         NoticeReceipt,
-        notice_receipt_id(command.notice_id, context.actor),
-        context,
-        lambda receipt: receipt.read(command.notice_id, context.actor),
-        command="read_notice",
-        clock=ports.clock,
+        notice_receipt_id(notice_id, reader),
+        lambda receipt: receipt.read(notice_id, reader),
         must_exist=False,
     )
-
-
-HANDLERS: dict[type, Handler] = {
-    PublishNotice: publish_notice,
-    ReadNotice: read_notice,
-}

@@ -30,7 +30,7 @@ from ztc_shared.contracts.notify import (
     queued_version,
 )
 from ztc_shared.events import DomainEvent, EventEnvelope, new_envelope
-from ztc_shared.eventstore import ConcurrencyConflict, EventStore
+from ztc_shared.eventstore import CommandStore, ConcurrencyConflict
 
 log = structlog.get_logger()
 
@@ -44,7 +44,7 @@ class StreamOutOfStep(RuntimeError):
 
 
 class DeliveryEvents:
-    def __init__(self, store: EventStore, actor: str = ACTOR) -> None:
+    def __init__(self, store: CommandStore, actor: str = ACTOR) -> None:
         self._store = store
         self._actor = actor
 

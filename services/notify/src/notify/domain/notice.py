@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ztc_shared.application import Actor
 from ztc_shared.auth import Role
 from ztc_shared.contracts.notify import (
     NOTICE,
@@ -11,7 +10,7 @@ from ztc_shared.contracts.notify import (
     NoticePublished,
     NoticeRead,
 )
-from ztc_shared.domain import DomainError, Forbidden, StateConflict
+from ztc_shared.domain import Actor, DomainError, Forbidden, StateConflict
 from ztc_shared.domain.aggregate import Aggregate
 
 PUBLISHERS = frozenset({Role.TORCH_CENTER.value, Role.PROVINCE.value})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from notify.bootstrap import outbox
 from notify.config import NotifySettings
 from ztc_shared.relay.service import main as serve
 
 
 def main() -> None:
-    serve(NotifySettings())
+    serve(NotifySettings(), outbox)
 
 
 if __name__ == "__main__":

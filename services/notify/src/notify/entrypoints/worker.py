@@ -26,43 +26,33 @@ from notify.application.facts import FactsProjector, StoredFacts
 from notify.application.intake import EventIntake
 from notify.application.publishing import DeliveryEvents
 from notify.application.rendering import Renderer
-from notify.bootstrap import dispatcher, source_topics
+from notify.bootstrap import delivery_events_on, dispatcher, source_topics
 from notify.config import NotifySettings
 from ztc_shared import failpoints
 from ztc_shared.clock import SystemClock
-from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.kafka import dlq_topic, ensure_topics
 from ztc_shared.mongo.client import make_client
 from ztc_shared.observability.logging import configure_logging
-from ztc_shared.projections.processing import STATUS, BatchProcessor, KafkaDeadLetterSink
-from ztc_shared.projections.runner import Message, ProjectionRunner
+from ztc_shared.projections.processing import STATUS, BatchProcessor
+from ztc_shared.projections.runner import ProjectionRunner
 from ztc_shared.projections.store import MongoProjectionStore
+from ztc_shared.workers import WORKER_READY
+from ztc_shared.workers.faust_app import faust_app, message_of, run_worker
+from ztc_shared.workers.messages import KafkaDeadLetterSink
 
 log = structlog.get_logger()
 
-# The marker every worker logs when it serves (make run and the tests wait for it).
-READY = "projection.worker_started"
 FACTS = "notify_facts"
 
 
 def build_app(settings: NotifySettings) -> faust.App:
     group_id = f"{settings.topic_prefix}ztc-notify-reactions"
-    data_dir = Path(settings.worker_data_dir) / group_id
-    data_dir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = faust_app(
         group_id,
-        datadir=str(data_dir),
-        broker=f"kafka://{settings.kafka_bootstrap_servers}",
-        key_serializer="raw",
-        value_serializer="raw",
-        web_enabled=False,
-        consumer_auto_offset_reset="earliest",
-        broker_commit_interval=1.0,
-        broker_max_poll_records=settings.projection_batch_size,
-        topic_replication_factor=1,
-        topic_disable_leader=True,
-        producer_acks=-1,
-        stream_wait_empty=True,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        data_dir=Path(settings.worker_data_dir) / group_id,
+        max_poll_records=settings.projection_batch_size,
         # A worker that died is noticed after this long; its partitions (and, since the
         # dispatcher starts with the app, sending) wait for that, not for faust's 60 s default.
         broker_session_timeout=settings.consumer_session_timeout_seconds,
@@ -80,9 +70,8 @@ def build_app(settings: NotifySettings) -> faust.App:
         if not settings.publish_deliveries:
             return None
         if "events" not in state:
-            store = MongoEventStore(database())
-            state["events"] = DeliveryEvents(store)
-            await store.ensure_indexes()
+            await prepare_event_store(database())
+            state["events"] = delivery_events_on(database())
         events: DeliveryEvents = state["events"]
         return events
 
@@ -118,16 +107,7 @@ def build_app(settings: NotifySettings) -> faust.App:
         async for events in stream.noack_take(  # type: ignore[attr-defined]
             settings.projection_batch_size, within=settings.projection_batch_within_ms / 1000
         ):
-            messages = [
-                Message(
-                    topic=event.message.topic,
-                    partition=event.message.partition,
-                    offset=event.message.offset,
-                    key=event.message.key,
-                    value=event.message.value,
-                )
-                for event in events
-            ]
+            messages = [message_of(event, with_timestamp=False) for event in events]
             delay = 0.2
             while True:
                 try:
@@ -164,7 +144,7 @@ def build_app(settings: NotifySettings) -> faust.App:
         async with httpx.AsyncClient(timeout=settings.send_timeout_seconds) as client:
             sender = dispatcher(settings, db, client, events=events)
             state["dispatcher"] = sender
-            log.info(READY, group=group_id, topics=list(source_topics(settings)))
+            log.info(WORKER_READY, group=group_id, topics=list(source_topics(settings)))
             await sender.run(
                 idle=settings.dispatch_idle_seconds, concurrency=settings.dispatch_concurrency
             )
@@ -188,9 +168,7 @@ def main() -> int:
     failpoints.configure(settings.failpoints)
     asyncio.run(_prepare(settings))
     start_http_server(settings.worker_metrics_port, addr=settings.host)
-    app = build_app(settings)
-    worker = faust.Worker(app, loglevel="WARNING", redirect_stdouts=False, quiet=True)
-    worker.execute_from_commandline()
+    run_worker(build_app(settings))
     return 0
 
 

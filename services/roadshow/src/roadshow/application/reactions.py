@@ -22,9 +22,10 @@ from typing import Any
 import structlog
 
 from roadshow.application.directory import Directory
-from roadshow.application.handlers import HANDLERS, Ports, roadshow_facts
+from roadshow.application.handlers import Ports, roadshow_facts
 from roadshow.domain.commands import ReceiveShortlist
 from roadshow.domain.roadshow_event import EventStatus
+from ztc_shared.application import CommandBus
 from ztc_shared.auth import Role
 from ztc_shared.contracts import intake as intake_contracts
 from ztc_shared.contracts import screening as screening_contracts
@@ -40,8 +41,9 @@ SCREENING = "screening"
 
 
 class FollowScreening:
-    def __init__(self, ports: Ports, directory: Directory) -> None:
-        self._ports = ports
+    def __init__(self, bus: CommandBus[Ports], directory: Directory) -> None:
+        self._bus = bus
+        self._ports = bus.ports
         self._directory = directory
 
     async def react(self, event: EventEnvelope) -> None:
@@ -93,7 +95,7 @@ class FollowScreening:
         )
         context = reaction_context(event, SCREENING, actor=facts.host_id, role=Role.HOST.value)
         try:
-            await HANDLERS[ReceiveShortlist](self._ports, command, context, round_.roadshow_ref)
+            await self._bus.handle(command, context, round_.roadshow_ref)
         except StateConflict as conflict:
             if facts.status in (EventStatus.PLANNED, EventStatus.REGISTRATION_OPEN):
                 raise  # refused: registration is not open yet, or the shortlist is wrong

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ztc_shared.application import OPERATORS
-from ztc_shared.application import Actor as BaseActor
-from ztc_shared.auth import Role
-from ztc_shared.domain import Forbidden
+from ztc_shared.domain import OPERATORS, Forbidden, Role
+from ztc_shared.domain import Actor as BaseActor
 
 # The host (承办单位) or the organisers (主办单位) run a roadshow.
 ORGANISERS = frozenset({Role.HOST.value, *OPERATORS})

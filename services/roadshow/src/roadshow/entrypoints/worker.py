@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from roadshow.bootstrap import projection_definitions, reaction_definitions
 from roadshow.config import RoadshowSettings
-from ztc_shared.projections.cli import worker_main
+from ztc_shared.workers.cli import worker_main
 
 
 def main(argv: list[str] | None = None) -> int:

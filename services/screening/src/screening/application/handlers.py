@@ -1,34 +1,27 @@
-"""Screening's command handlers: each loads one round, calls one method, appends what it decided.
+"""Screening's command handlers, and what the round's methods are given besides the command.
 
-Longlisting reads the library projection first (``CandidateSource``): a candidate's title, field and
-evaluation score are taken from what the library shows, not from the caller.
+Every command goes to one method of the round (``screening.bootstrap`` maps them). Longlisting
+reads the library projection first (``CandidateSource``): a candidate's title, field and evaluation
+score are taken from what the library shows, not from the caller. A push that names no companies
+goes to the roadshow's approved registrants.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
 from screening.application.registrants import InMemoryRegistrants, Registrants
 from screening.domain.access import Actor
-from screening.domain.commands import (
-    FinalizeShortlist,
-    LonglistCandidate,
-    OpenScreeningRound,
-    PublishLonglist,
-    RecordInterest,
-    RemoveCandidate,
-    StateDemand,
-)
+from screening.domain.commands import LonglistCandidate, OpenScreeningRound, PublishLonglist
 from screening.domain.round import STATUS_NAMES, LibraryFacts, ScreeningRound
-from ztc_shared.application import CommandContext, CommandResult, execute
+from ztc_shared.application import Call, CommandResult
 from ztc_shared.clock import Clock
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.domain import DomainError
 from ztc_shared.events import EVENTS
-from ztc_shared.eventstore import EventStore
+from ztc_shared.eventstore import CommandStore
 
 
 class CandidateSource(Protocol):
@@ -46,13 +39,16 @@ class NoLibrary:
 
 @dataclass(frozen=True)
 class Ports:
-    store: EventStore
+    store: CommandStore
     clock: Clock
     library: CandidateSource
     registrants: Registrants = field(default_factory=InMemoryRegistrants)
 
 
-def _reply(round_: ScreeningRound, version: int) -> dict[str, Any]:
+SERVICE = "screening"
+
+
+def reply(round_: ScreeningRound, version: int) -> dict[str, Any]:
     return {
         "id": round_.id,
         "status": round_.status.value if round_.status else None,
@@ -67,32 +63,16 @@ def round_of_roadshow(roadshow_id: str) -> str:
     return f"round-{roadshow_id}"
 
 
-async def open_round(
-    ports: Ports, command: OpenScreeningRound, context: CommandContext, stream_id: str | None
-) -> CommandResult:
+def round_to_open(call: Call[OpenScreeningRound]) -> str:
     """The round's id is its roadshow's (``round-<roadshow>``), whoever opens it: opened by hand
     before the plan reached screening, the plan's automatic opening finds it open, and a second
     opening for the same roadshow is refused (该筛选轮次已经启动)."""
-    actor = Actor.of(context)
-    return await execute(
-        ports.store,
-        ScreeningRound,
-        stream_id or round_of_roadshow(command.roadshow_ref),
-        context,
-        lambda round_: round_.open(command, actor),
-        command="OpenScreeningRound",
-        clock=ports.clock,
-        must_exist=False,
-        body=_reply,
-    )
+    return call.stream_id or round_of_roadshow(call.command.roadshow_ref)
 
 
-async def longlist_candidate(
-    ports: Ports, command: LonglistCandidate, context: CommandContext, stream_id: str | None
-) -> CommandResult:
-    """Look the achievement up in the library, then let the round decide."""
-    if stream_id is None:
-        raise ValueError("LonglistCandidate needs the round's id")
+async def library_facts(ports: Ports, call: Call[LonglistCandidate]) -> tuple[LibraryFacts, Actor]:
+    """What longlisting takes after the command: the candidate as the library shows it."""
+    command = call.command
     entry = await ports.library.get(command.achievement_id)
     if entry is None:
         raise DomainError(
@@ -108,65 +88,26 @@ async def longlist_candidate(
         combined_score=Decimal(str(score)) if score is not None else None,
         status=str(entry.get("status")),
     )
-    actor = Actor.of(context)
-    return await execute(
-        ports.store,
-        ScreeningRound,
-        stream_id,
-        context,
-        lambda round_: round_.add_candidate(command, facts, actor),
-        command="LonglistCandidate",
-        clock=ports.clock,
-        body=_reply,
+    return facts, Actor.of(call.context)
+
+
+async def publish_longlist(ports: Ports, call: Call[PublishLonglist]) -> CommandResult:
+    """Push the longlist; without named companies, to the roadshow's approved registrants."""
+    stream_id, actor = call.named_stream(), Actor.of(call.context)
+    command = call.command
+    if not command.company_ids:
+        command = await _to_registrants(ports, command, stream_id)
+    return await call.execute(
+        ScreeningRound, stream_id, lambda round_: round_.publish(command, actor), body=reply
     )
 
 
 async def _to_registrants(
     ports: Ports, command: PublishLonglist, stream_id: str
 ) -> PublishLonglist:
-    """The push without named companies goes to the roadshow's approved registrants."""
     loaded = await ports.store.load(stream_id, fresh=True)
     round_ = ScreeningRound.rehydrate(stream_id, [EVENTS.payload(e) for e in loaded.events])
     if round_.opened is None:
         return command  # the round refuses it
     companies = await ports.registrants.confirmed(round_.opened.roadshow_ref)
     return command.model_copy(update={"company_ids": companies})
-
-
-ROUND_METHODS: dict[type, str] = {
-    RemoveCandidate: "remove_candidate",
-    PublishLonglist: "publish",
-    RecordInterest: "record_interest",
-    StateDemand: "state_demand",
-    FinalizeShortlist: "finalize",
-}
-
-
-async def _on_round(
-    ports: Ports, command: Any, context: CommandContext, stream_id: str | None
-) -> CommandResult:
-    if stream_id is None:
-        raise ValueError(f"{type(command).__name__} needs the round's id")
-    actor = Actor.of(context)
-    method = ROUND_METHODS[type(command)]
-    if isinstance(command, PublishLonglist) and not command.company_ids:
-        command = await _to_registrants(ports, command, stream_id)
-    return await execute(
-        ports.store,
-        ScreeningRound,
-        stream_id,
-        context,
-        lambda round_: getattr(round_, method)(command, actor),
-        command=type(command).__name__,
-        clock=ports.clock,
-        body=_reply,
-    )
-
-
-Handler = Callable[[Ports, Any, CommandContext, str | None], Awaitable[CommandResult]]
-
-HANDLERS: dict[type, Handler] = {
-    OpenScreeningRound: open_round,
-    LonglistCandidate: longlist_candidate,
-    **{command: _on_round for command in ROUND_METHODS},
-}

@@ -9,9 +9,10 @@ a round pushes its longlist when the host names no companies.
 
 from __future__ import annotations
 
-from screening.application.handlers import Ports, open_round, round_of_roadshow
+from screening.application.handlers import Ports, round_of_roadshow
 from screening.application.registrants import CONFIRMED
 from screening.domain.commands import OpenScreeningRound
+from ztc_shared.application import CommandBus
 from ztc_shared.auth import Role
 from ztc_shared.contracts import roadshow as roadshow_contracts
 from ztc_shared.domain import StateConflict
@@ -24,8 +25,9 @@ ROADSHOWS = "roadshows"
 class OpenRoundsForRoadshows:
     """RoadshowPlanned → ScreeningRoundOpened (as the host)."""
 
-    def __init__(self, ports: Ports) -> None:
-        self._ports = ports
+    def __init__(self, bus: CommandBus[Ports]) -> None:
+        self._bus = bus
+        self._ports = bus.ports
 
     async def react(self, event: EventEnvelope) -> None:
         payload = event.payload
@@ -56,7 +58,7 @@ class OpenRoundsForRoadshows:
         )
         context = reaction_context(event, ROADSHOWS, actor=planned.host_id, role=Role.HOST.value)
         try:
-            await open_round(self._ports, command, context, round_of_roadshow(event.stream_id))
+            await self._bus.handle(command, context, round_of_roadshow(event.stream_id))
         except StateConflict as conflict:
             if conflict.code != "already_opened":
                 raise

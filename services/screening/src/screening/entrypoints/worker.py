@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from screening.bootstrap import projection_definitions, reaction_definitions
 from screening.config import ScreeningSettings
-from ztc_shared.projections.cli import worker_main
+from ztc_shared.workers.cli import worker_main
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,10 @@
 """Tracking's command handlers: each loads one aggregate, calls one method, appends what it decided.
 
-Drafting a summary reads the host's year from the figures (a read model) and hands it to the
-aggregate as facts; everything else decides on the aggregate's own state.
+``tracking.bootstrap`` maps every command to its handler; a case's commands name the case's method
+they call (``on_case(TrackingCase.sign_deal)``). Drafting a summary reads the host's year from the
+figures (a read model) and hands it to the aggregate as facts; everything else decides on the
+aggregate's own state. The follow-up timer's commands (``flag_case``, ``remind_summary``) are
+called by the timer directly.
 """
 
 from __future__ import annotations
@@ -14,18 +17,12 @@ from tracking.domain.case import TrackingCase
 from tracking.domain.commands import (
     AcceptSummary,
     DraftSummary,
-    GrantPolicySupport,
     OpenCase,
-    RecordIndustrialisation,
-    RecordLanding,
-    ReportProgress,
     ReturnSummary,
-    SignDeal,
     SubmitSummary,
-    TerminateCase,
 )
 from tracking.domain.summary import SUMMARY_STATUS_NAMES, YearSummary
-from ztc_shared.application import CommandContext, CommandResult, execute
+from ztc_shared.application import Call, CommandContext, CommandResult, execute, idempotency_scope
 from ztc_shared.auth import Role
 from ztc_shared.clock import Clock
 from ztc_shared.contracts.tracking import (
@@ -35,7 +32,12 @@ from ztc_shared.contracts.tracking import (
 )
 from ztc_shared.domain import Aggregate, Forbidden, NotFound
 from ztc_shared.events import EVENTS
-from ztc_shared.eventstore import EventStore, StreamReader
+from ztc_shared.eventstore import CommandStore, StreamReader
+
+SERVICE = "tracking"
+# The timer's commands, which no route sends: their scopes, named by the same rule.
+FLAG_CASE = idempotency_scope(SERVICE, "FlagCase")
+REMIND_SUMMARY = idempotency_scope(SERVICE, "RemindSummary")
 
 
 class FiguresSource(Protocol):
@@ -46,7 +48,7 @@ class FiguresSource(Protocol):
 
 @dataclass(frozen=True)
 class Ports:
-    store: EventStore
+    store: CommandStore
     clock: Clock
     figures: FiguresSource
     follow_up_months: int = 3
@@ -71,55 +73,38 @@ def summary_body(summary: YearSummary, version: int) -> dict[str, Any]:
     }
 
 
-async def open_case(
-    ports: Ports, command: OpenCase, context: CommandContext, stream_id: str | None
-) -> CommandResult:
-    assert stream_id is not None, "a case's id is derived from its cause"
-    today = ports.clock.now().date()
+async def open_case(ports: Ports, call: Call[OpenCase]) -> CommandResult:
+    assert call.stream_id is not None, "a case's id is derived from its cause"
+    command, today = call.command, ports.clock.now().date()
 
     def decide(case: TrackingCase) -> None:
         case.follow_up_months = ports.follow_up_months
         case.open(command, today=today)
 
-    return await execute(
-        ports.store,
-        TrackingCase,
-        stream_id,
-        context,
-        decide,
-        command="open_case",
-        clock=ports.clock,
-        must_exist=False,
-        body=case_body,
+    return await call.execute(
+        TrackingCase, call.stream_id, decide, must_exist=False, body=case_body
     )
 
 
-def _case_command(
-    name: str, act: Callable[[TrackingCase, Any, Any], None]
-) -> Callable[[Ports, Any, CommandContext, str | None], Awaitable[CommandResult]]:
-    async def handle(
-        ports: Ports, command: Any, context: CommandContext, stream_id: str | None
-    ) -> CommandResult:
-        if stream_id is None:
+def on_case(
+    method: Callable[..., None],
+) -> Callable[[Ports, Call[Any]], Awaitable[CommandResult]]:
+    """The handler of a command on an open case: ``method(case, command, today=…)``, after
+    checking that the caller may act on that case."""
+
+    async def handle(ports: Ports, call: Call[Any]) -> CommandResult:
+        if call.stream_id is None:
             raise NotFound("tracking_case", "")
-        today = ports.clock.now().date()
+        command, context, today = call.command, call.context, ports.clock.now().date()
 
         def decide(case: TrackingCase) -> None:
             _may_act_on(case, context)
             case.follow_up_months = ports.follow_up_months
-            act(case, command, today)
+            method(case, command, today=today)
 
-        return await execute(
-            ports.store,
-            TrackingCase,
-            stream_id,
-            context,
-            decide,
-            command=name,
-            clock=ports.clock,
-            body=case_body,
-        )
+        return await call.execute(TrackingCase, call.stream_id, decide, body=case_body)
 
+    handle.__qualname__ = f"on_case({method.__qualname__})"
     return handle
 
 
@@ -136,18 +121,6 @@ def _may_act_on(case: TrackingCase, context: CommandContext) -> None:
         )
 
 
-report_progress = _case_command(
-    "report_progress", lambda c, cmd, t: c.report_progress(cmd, today=t)
-)
-sign_deal = _case_command("sign_deal", lambda c, cmd, t: c.sign_deal(cmd, today=t))
-record_landing = _case_command("record_landing", lambda c, cmd, t: c.record_landing(cmd, today=t))
-record_industrialisation = _case_command(
-    "record_industrialisation", lambda c, cmd, t: c.record_industrialisation(cmd, today=t)
-)
-grant_support = _case_command("grant_support", lambda c, cmd, t: c.grant_support(cmd, today=t))
-terminate_case = _case_command("terminate_case", lambda c, cmd, t: c.terminate(cmd, today=t))
-
-
 async def flag_case(ports: Ports, case_id: str, context: CommandContext) -> CommandResult:
     """The timer's command: announce what is overdue or stalled on one case (nothing if nothing)."""
     today = ports.clock.now().date()
@@ -162,7 +135,7 @@ async def flag_case(ports: Ports, case_id: str, context: CommandContext) -> Comm
         case_id,
         context,
         decide,
-        command="flag_case",
+        command=FLAG_CASE,
         clock=ports.clock,
         body=case_body,
     )
@@ -189,11 +162,9 @@ def _own_summary(context: CommandContext, host_id: str) -> None:
         )
 
 
-async def draft_summary(
-    ports: Ports, command: DraftSummary, context: CommandContext, stream_id: str | None
-) -> CommandResult:
-    year, host_id = _summary_key(stream_id)
-    assert stream_id is not None
+async def draft_summary(ports: Ports, call: Call[DraftSummary]) -> CommandResult:
+    command, context, stream_id = call.command, call.context, call.named_stream()
+    year, host_id = _summary_key(call.stream_id)
     _own_summary(context, host_id)
     figures = await ports.figures.summary_figures(host_id, year)
 
@@ -207,69 +178,31 @@ async def draft_summary(
             narrative=command.narrative,
         )
 
-    return await execute(
-        ports.store,
-        YearSummary,
-        stream_id,
-        context,
-        decide,
-        command="draft_summary",
-        clock=ports.clock,
-        must_exist=False,
-        body=summary_body,
-    )
+    return await call.execute(YearSummary, stream_id, decide, must_exist=False, body=summary_body)
 
 
-async def submit_summary(
-    ports: Ports, command: SubmitSummary, context: CommandContext, stream_id: str | None
-) -> CommandResult:
-    _, host_id = _summary_key(stream_id)
-    assert stream_id is not None
-    _own_summary(context, host_id)
+async def submit_summary(ports: Ports, call: Call[SubmitSummary]) -> CommandResult:
+    _, host_id = _summary_key(call.stream_id)
+    _own_summary(call.context, host_id)
     today = ports.clock.now().date()
-    return await execute(
-        ports.store,
-        YearSummary,
-        stream_id,
-        context,
-        lambda s: s.submit(today=today),
-        command="submit_summary",
-        clock=ports.clock,
-        body=summary_body,
+    return await call.execute(
+        YearSummary, call.named_stream(), lambda s: s.submit(today=today), body=summary_body
     )
 
 
-async def accept_summary(
-    ports: Ports, command: AcceptSummary, context: CommandContext, stream_id: str | None
-) -> CommandResult:
-    _summary_key(stream_id)
-    assert stream_id is not None
-    return await execute(
-        ports.store,
-        YearSummary,
-        stream_id,
-        context,
-        lambda s: s.accept(command.comment),
-        command="accept_summary",
-        clock=ports.clock,
-        body=summary_body,
+async def accept_summary(ports: Ports, call: Call[AcceptSummary]) -> CommandResult:
+    _summary_key(call.stream_id)
+    comment = call.command.comment
+    return await call.execute(
+        YearSummary, call.named_stream(), lambda s: s.accept(comment), body=summary_body
     )
 
 
-async def return_summary(
-    ports: Ports, command: ReturnSummary, context: CommandContext, stream_id: str | None
-) -> CommandResult:
-    _summary_key(stream_id)
-    assert stream_id is not None
-    return await execute(
-        ports.store,
-        YearSummary,
-        stream_id,
-        context,
-        lambda s: s.return_with(command.comments),
-        command="return_summary",
-        clock=ports.clock,
-        body=summary_body,
+async def return_summary(ports: Ports, call: Call[ReturnSummary]) -> CommandResult:
+    _summary_key(call.stream_id)
+    comments = call.command.comments
+    return await call.execute(
+        YearSummary, call.named_stream(), lambda s: s.return_with(comments), body=summary_body
     )
 
 
@@ -288,28 +221,11 @@ async def remind_summary(
         summary_id(year, host_id),
         context,
         decide,
-        command="remind_summary",
+        command=REMIND_SUMMARY,
         clock=ports.clock,
         must_exist=False,
         body=summary_body,
     )
-
-
-Handler = Callable[[Ports, Any, CommandContext, str | None], Awaitable[CommandResult]]
-
-HANDLERS: dict[type[Any], Handler] = {
-    OpenCase: open_case,
-    ReportProgress: report_progress,
-    SignDeal: sign_deal,
-    RecordLanding: record_landing,
-    RecordIndustrialisation: record_industrialisation,
-    GrantPolicySupport: grant_support,
-    TerminateCase: terminate_case,
-    DraftSummary: draft_summary,
-    SubmitSummary: submit_summary,
-    AcceptSummary: accept_summary,
-    ReturnSummary: return_summary,
-}
 
 
 A = TypeVar("A", bound=Aggregate)

@@ -25,8 +25,9 @@ from typing import Any, Protocol
 import structlog
 from pydantic import ValidationError
 
-from tracking.application.handlers import Ports, open_case
+from tracking.application.handlers import Ports
 from tracking.domain.commands import OpenCase
+from ztc_shared.application import CommandBus
 from ztc_shared.contracts import roadshow as rs
 from ztc_shared.contracts.tracking import (
     CaseCause,
@@ -69,7 +70,7 @@ class InMemoryRoadshowDirectory:
 class CaseOpener:
     """The reactor of ``cases``."""
 
-    ports: Ports
+    bus: CommandBus[Ports]
     directory: RoadshowDirectory
 
     async def react(self, event: EventEnvelope) -> None:
@@ -221,7 +222,7 @@ class CaseOpener:
                 f"The causing event cannot open a case: {error.errors()[0]['msg']}",
             ) from None
         context = reaction_context(event, f"{REACTION}:{case_id}", actor=ACTOR, role=None)
-        result = await open_case(self.ports, command, context, case_id)
+        result = await self.bus.handle(command, context, case_id)
         if result.events:
             log.info(
                 "tracking.case_opened",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from tracking.bootstrap import outbox
 from tracking.config import TrackingSettings
 from ztc_shared.relay.service import main as serve
 
 
 def main() -> None:
-    serve(TrackingSettings())
+    serve(TrackingSettings(), outbox)
 
 
 if __name__ == "__main__":

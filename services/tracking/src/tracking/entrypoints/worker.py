@@ -23,11 +23,11 @@ from tracking.bootstrap import (
 )
 from tracking.config import TrackingSettings
 from ztc_shared.clock import SystemClock
-from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.mongo import make_client
 from ztc_shared.observability.logging import configure_logging
-from ztc_shared.projections.cli import worker_main
-from ztc_shared.reactions.worker import READY
+from ztc_shared.workers import WORKER_READY
+from ztc_shared.workers.cli import worker_main
 
 log = structlog.get_logger()
 
@@ -38,15 +38,14 @@ async def serve_timer(settings: TrackingSettings) -> None:
     """Run the follow-up timer every ``timer_interval_seconds`` until SIGTERM or SIGINT."""
     client = make_client(settings.mongodb_uri)
     database = client[settings.database]
-    store = MongoEventStore(database)
-    await store.ensure_indexes()
+    await prepare_event_store(database)
     facts = facts_queries(settings, database)
-    tracking = bootstrap(settings, store=store, figures=facts, clock=SystemClock())
+    tracking = bootstrap(settings, database=database, figures=facts, clock=SystemClock())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log.info(READY, timer=FOLLOWUPS, interval_s=settings.timer_interval_seconds)
+    log.info(WORKER_READY, timer=FOLLOWUPS, interval_s=settings.timer_interval_seconds)
     try:
         while not stop.is_set():
             try:

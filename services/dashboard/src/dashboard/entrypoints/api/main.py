@@ -10,12 +10,9 @@ import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from dashboard.adapters.as_of import CountersAsOf, Topics, fixed_topics, topics_matching
-from dashboard.adapters.queries import DashboardQueries
-from dashboard.application.views import national_pattern, province_topics
+from dashboard.bootstrap import bootstrap
 from dashboard.config import DashboardSettings
 from dashboard.entrypoints.api.routes import dashboard, pages, portal
-from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import serve, service_resources
 
@@ -38,27 +35,15 @@ Read models only, built from every service's events by `dashboard-worker`.
 STATIC = Path(__file__).parents[2] / "static"
 
 
-def as_of_topics(settings: DashboardSettings) -> Topics:
-    """The topics the worker consumes: this deployment's own, or the mirrored ones by pattern."""
-    if settings.mode == "national":
-        pattern = national_pattern(settings.topic_prefix)
-        return topics_matching(settings.kafka_bootstrap_servers, pattern)
-    return fixed_topics(province_topics(settings.topic_prefix))
-
-
 def create_dashboard_app(settings: DashboardSettings | None = None) -> FastAPI:
     settings = settings or DashboardSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings) as resources:
-            catalog = MongoProjectionCatalog(
-                resources.database, settings.service, settings.topic_prefix
-            )
-            app.state.queries = DashboardQueries(resources.database, catalog)
-            app.state.counters_as_of = CountersAsOf(
-                settings.kafka_bootstrap_servers, as_of_topics(settings)
-            )
+            dashboard = bootstrap(settings, database=resources.database)
+            app.state.queries = dashboard.queries
+            app.state.counters_as_of = dashboard.counters_as_of()
             try:
                 async with httpx.AsyncClient() as http:
                     app.state.http = http

@@ -15,7 +15,7 @@ from intake.bootstrap import Intake, intake_queries, projection_definitions
 from intake.config import IntakeSettings
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
-from ztc_shared.domain import DomainError
+from ztc_shared.domain import OPERATORS, DomainError
 from ztc_shared.history import AsOf
 from ztc_shared.history.collections import AsOfBuilder, AsOfCatalog
 from ztc_shared.mongo import make_client
@@ -33,8 +33,6 @@ async def get_intake(request: Request) -> Intake:
 IntakeDep = Annotated[Intake, Depends(get_intake)]
 SubmitterContext = Annotated[CommandContext, Depends(CommandContextFor(*SUBMITTERS))]
 Reader = Annotated[Principal, Depends(require_roles(*READERS))]
-
-OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
 
 
 @asynccontextmanager

@@ -7,13 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from intake.adapters.duplicates import CatalogueDuplicateFinder
-from intake.bootstrap import bootstrap
+from intake.bootstrap import bootstrap, outbox
 from intake.config import IntakeSettings
 from intake.entrypoints.api.routes import achievements, calls, catalogue, imports, public
-from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.history import MongoStreamHistory, stream_history_router
-from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
 
@@ -30,18 +28,10 @@ def create_intake_app(settings: IntakeSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings) as resources:
-            store = MongoEventStore(resources.database)
-            await store.ensure_indexes()
-            catalog = MongoProjectionCatalog(
-                resources.database, settings.service, settings.topic_prefix
-            )
-            app.state.intake = bootstrap(
-                settings,
-                store=store,
-                duplicates=CatalogueDuplicateFinder(resources.database, catalog),
-            )
+            await prepare_event_store(resources.database)
+            app.state.intake = bootstrap(settings, database=resources.database)
             app.state.stream_history = MongoStreamHistory(resources.database)
-            report_relay_backlog(app, settings.service, store)
+            report_relay_backlog(app, settings.service, outbox(resources.database))
             yield
 
     return create_app(

@@ -10,10 +10,10 @@ from notify.application.ports import DirectoryRecords, InboxRecords, Ledger
 from notify.bootstrap import Notify
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
+from ztc_shared.domain import OPERATORS
 from ztc_shared.web import CommandContextFor, require_roles
 
 EVERYONE = tuple(Role)
-OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
 
 
 async def get_notify(request: Request) -> Notify:

@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from notify.adapters.mongo.directory import MongoDirectory
 from notify.adapters.mongo.inbox import MongoInbox
 from notify.adapters.mongo.ledger import MongoLedger
-from notify.bootstrap import bootstrap
+from notify.bootstrap import bootstrap, outbox
 from notify.config import NotifySettings
 from notify.entrypoints.api.routes import contacts, deliveries, inbox, notices
-from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.history import MongoStreamHistory, stream_history_router
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
@@ -39,16 +39,15 @@ def create_notify_app(settings: NotifySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings) as resources:
-            store = MongoEventStore(resources.database)
-            await store.ensure_indexes()
-            app.state.notify = bootstrap(settings, store=store)
+            await prepare_event_store(resources.database)
+            app.state.notify = bootstrap(settings, database=resources.database)
             app.state.inbox = MongoInbox(resources.database)
             app.state.directory = MongoDirectory(resources.database)
             app.state.ledger = MongoLedger(resources.database)
             await app.state.inbox.ensure_indexes()
             await app.state.directory.ensure_indexes()
             await app.state.ledger.ensure_indexes()
-            report_relay_backlog(app, settings.service, store)
+            report_relay_backlog(app, settings.service, outbox(resources.database))
             app.state.stream_history = MongoStreamHistory(resources.database)
             app.state.metrics_refreshers.append(app.state.ledger.report_counts)
             yield

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from roadshow.bootstrap import Roadshow
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
+from ztc_shared.domain import OPERATORS
 from ztc_shared.eventstore import StreamReader
 from ztc_shared.history import AsOf, StreamHistory
 from ztc_shared.history.as_of import streams_at
@@ -32,7 +33,6 @@ async def get_reads(request: Request, roadshow: RoadshowDep, as_of: AsOf) -> Str
 
 ReadsDep = Annotated[StreamReader, Depends(get_reads)]
 
-OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
 ORGANISERS = (Role.HOST, *OPERATORS)
 COACHES = (Role.SZSE, Role.SUPPORT_ORG, *ORGANISERS)
 REGISTRARS = (Role.COMPANY, Role.SZSE, Role.HOST)

@@ -8,11 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from roadshow.adapters.calendar import CalendarQueries
-from roadshow.adapters.directory import MongoDirectory
-from roadshow.bootstrap import bootstrap, projection_definitions
+from roadshow.bootstrap import bootstrap, outbox, projection_definitions
 from roadshow.config import RoadshowSettings
 from roadshow.entrypoints.api.routes import meetings, online, programme, roadshows
-from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.history import MongoStreamHistory, stream_history_router
 from ztc_shared.history.collections import AsOfBuilder, AsOfCatalog
 from ztc_shared.projections import MongoProjectionCatalog
@@ -51,12 +50,9 @@ def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings) as resources:
-            store = MongoEventStore(resources.database)
-            await store.ensure_indexes()
-            app.state.roadshow = bootstrap(
-                settings, store=store, directory=MongoDirectory(resources.database)
-            )
-            report_relay_backlog(app, settings.service, store)
+            await prepare_event_store(resources.database)
+            app.state.roadshow = bootstrap(settings, database=resources.database)
+            report_relay_backlog(app, settings.service, outbox(resources.database))
             app.state.stream_history = MongoStreamHistory(resources.database)
             catalog = MongoProjectionCatalog(
                 resources.database, settings.service, settings.topic_prefix

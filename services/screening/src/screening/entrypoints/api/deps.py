@@ -10,6 +10,7 @@ from screening.adapters.library_queries import LibraryQueries
 from screening.bootstrap import Screening
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
+from ztc_shared.domain import OPERATORS
 from ztc_shared.web import CommandContextFor, require_roles
 
 LIBRARY_READERS = (
@@ -38,7 +39,6 @@ async def get_screening(request: Request) -> Screening:
 
 ScreeningDep = Annotated[Screening, Depends(get_screening)]
 
-OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
 # The round's people: who opens and decides (承办单位, 主办单位) and who curates (技术转移机构).
 ORGANISERS = (Role.HOST, *OPERATORS)
 CURATORS = (Role.SUPPORT_ORG, Role.HOST)

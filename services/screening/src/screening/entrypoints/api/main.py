@@ -9,11 +9,10 @@ from fastapi import FastAPI
 
 from screening.adapters.library_queries import LibraryQueries
 from screening.adapters.recommendations import Recommender, RecommendersAsOf
-from screening.adapters.registrants import MongoRegistrants
-from screening.bootstrap import bootstrap, library_queries, projection_definitions
+from screening.bootstrap import bootstrap, library_queries, outbox, projection_definitions
 from screening.config import ScreeningSettings
 from screening.entrypoints.api.routes import library, rounds
-from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.history import MongoStreamHistory, stream_history_router
 from ztc_shared.history.collections import AsOfBuilder, AsOfCatalog
 from ztc_shared.projections import MongoProjectionCatalog
@@ -45,16 +44,12 @@ def create_screening_app(settings: ScreeningSettings | None = None) -> FastAPI:
         async with service_resources(app, settings) as resources:
             app.state.library = library_queries(settings, resources.database)
             app.state.recommender = Recommender(app.state.library)
-            store = MongoEventStore(resources.database)
-            await store.ensure_indexes()
+            await prepare_event_store(resources.database)
             app.state.screening = bootstrap(
-                settings,
-                store=store,
-                library=app.state.library,
-                registrants=MongoRegistrants(resources.database),
+                settings, database=resources.database, library=app.state.library
             )
             app.state.stream_history = MongoStreamHistory(resources.database)
-            report_relay_backlog(app, settings.service, store)
+            report_relay_backlog(app, settings.service, outbox(resources.database))
             catalog = MongoProjectionCatalog(
                 resources.database, settings.service, settings.topic_prefix
             )

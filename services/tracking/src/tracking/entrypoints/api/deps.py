@@ -10,6 +10,7 @@ from tracking.adapters.mongo import MongoFacts
 from tracking.bootstrap import Tracking
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
+from ztc_shared.domain import OPERATORS
 from ztc_shared.eventstore import StreamReader
 from ztc_shared.history import AsOf, StreamHistory
 from ztc_shared.history.as_of import streams_at
@@ -39,7 +40,6 @@ async def get_reads(request: Request, tracking: TrackingDep, as_of: AsOf) -> Str
 
 ReadsDep = Annotated[StreamReader, Depends(get_reads)]
 
-OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
 FOLLOWERS = (Role.HOST, Role.SUPPORT_ORG, *OPERATORS)  # who records a case's progress
 READERS = (*FOLLOWERS, Role.SZSE)
 

@@ -9,10 +9,10 @@ from fastapi import FastAPI
 
 from tracking.adapters.history import FactsAsOf
 from tracking.application.facts import facts_definition
-from tracking.bootstrap import bootstrap, facts_queries
+from tracking.bootstrap import bootstrap, facts_queries, outbox
 from tracking.config import TrackingSettings
 from tracking.entrypoints.api.routes import cases, figures, summaries
-from ztc_shared.eventstore.mongo import MongoEventStore
+from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.history import MongoStreamHistory, stream_history_router
 from ztc_shared.web import create_app
 from ztc_shared.web.resources import report_relay_backlog, serve, service_resources
@@ -40,12 +40,11 @@ def create_tracking_app(settings: TrackingSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings) as resources:
-            store = MongoEventStore(resources.database)
-            await store.ensure_indexes()
+            await prepare_event_store(resources.database)
             facts = facts_queries(settings, resources.database)
             app.state.facts = facts
-            app.state.tracking = bootstrap(settings, store=store, figures=facts)
-            report_relay_backlog(app, settings.service, store)
+            app.state.tracking = bootstrap(settings, database=resources.database, figures=facts)
+            report_relay_backlog(app, settings.service, outbox(resources.database))
             app.state.stream_history = MongoStreamHistory(resources.database)
             app.state.facts_as_of = FactsAsOf(
                 settings.kafka_bootstrap_servers, facts_definition(settings.topic_prefix).topics

@@ -30,14 +30,13 @@ from intake.domain.commands import (
 from intake.entrypoints.api.deps import READERS, IntakeDep, SubmitterContext
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
-from ztc_shared.domain import Forbidden, NotFound
+from ztc_shared.domain import OPERATORS, Forbidden, NotFound
 from ztc_shared.events import EVENTS
 from ztc_shared.history import AggregateSnapshots, AsOf, StreamHistoryDep
 from ztc_shared.web import CommandContextFor, reply_to, require_roles
 
 router = APIRouter(prefix="/achievements", tags=["achievements 科技成果"])
 
-OPERATORS = (Role.PROVINCE, Role.TORCH_CENTER)
 EVALUATORS = (Role.EXPERT, Role.SUPPORT_ORG)
 OperatorContext = Annotated[CommandContext, Depends(CommandContextFor(*OPERATORS))]
 EvaluatorContext = Annotated[CommandContext, Depends(CommandContextFor(*EVALUATORS))]

@@ -1,0 +1,13 @@
+"""Every command screening defines has a route on its bus, named by reference."""
+
+from screening.bootstrap import bootstrap
+from screening.config import ScreeningSettings
+from screening.domain import commands
+from ztc_shared.eventstore.memory import InMemoryEventStore
+from ztc_shared.testing.bus import unrouted
+
+
+def test_every_command_is_routed() -> None:
+    bus = bootstrap(ScreeningSettings(), store=InMemoryEventStore())
+    assert unrouted(bus, commands) == []
+    assert all(bus.routes[command] is not None for command in bus.routes)
