@@ -109,8 +109,6 @@ def roadshow_events(roadshow_id: str, company_id: str) -> list[EventEnvelope]:
         company_id=company_id,
         name="深圳市智造科技有限公司",
         kind=ParticipantKind(next(iter(ParticipantKind)).value),
-        contact_name="李四",
-        contact_phone="13800000000",
         registered_by="company-user-e2e",
     )
     approved = RegistrationApproved(company_id=company_id)

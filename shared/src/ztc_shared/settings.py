@@ -70,3 +70,9 @@ class ServiceSettings(BaseSettings):
     @property
     def database(self) -> str:
         return f"{self.database_prefix}ztc_{self.service}"
+
+    @property
+    def personal_keys_database(self) -> str:
+        """Where the deployment's per-person keys are held (ztc_shared.personal): apart from every
+        service's events and read models, so that a dump of those holds no key."""
+        return f"{self.database_prefix}ztc_personal_keys"

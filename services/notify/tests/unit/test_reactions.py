@@ -87,8 +87,6 @@ def registered(company: str, name: str) -> CompanyRegistered:
         company_id=company,
         name=name,
         kind=ParticipantKind.TECH_COMPANY,
-        contact_name="李四",
-        contact_phone="13800000000",
         registered_by=f"user-{company[-3:]}",
     )
 
@@ -404,7 +402,24 @@ async def test_events_fill_gaps_in_the_directory_but_never_overwrite_it() -> Non
     await learn_contacts(notify.event(drafted_with_contact, "a-9"), notify.directory)
 
     found = await notify.directory.get_many([ACME, BETA, "holder-zhang"])
-    assert found[ACME].name == "智造科技（运营录入）" and found[ACME].mobile == "13800000000"
+    assert found[ACME].name == "智造科技（运营录入）"
+    # the contact person travels sealed: no mobile is learned from a registration
+    assert found[ACME].mobile is None and found[BETA].mobile is None
     assert found[BETA].name == "贝塔新能源" and found[BETA].role == "company"
     assert found["holder-zhang"].email == "zhang@scut.cn"
     assert found["holder-zhang"].role == "holder"
+
+
+async def test_an_erased_registrant_s_learned_mobile_is_forgotten_but_a_given_one_stays() -> None:
+    from ztc_shared.contracts.roadshow import RegistrantErased
+
+    given = Contact(recipient_id=ACME, role="company", mobile="13900000000")
+    notify = Notify(contacts=[given])
+    # what an earlier version learned from a registration, before the seal
+    await notify.directory.learn(BETA, {"role": "company", "mobile": "13800000000"})
+    for company in (ACME, BETA):
+        erased = RegistrantErased(company_id=company, requested_by=company)
+        await learn_contacts(notify.event(erased, f"registrant-{company}"), notify.directory)
+    found = await notify.directory.get_many([ACME, BETA])
+    assert found[BETA].mobile is None
+    assert found[ACME].mobile == "13900000000"  # given by the company or an operator: theirs

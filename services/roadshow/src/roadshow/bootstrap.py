@@ -20,6 +20,7 @@ from roadshow.application.handlers import (
     Ports,
     application_of_province,
     conclusion_facts,
+    erase_registrant,
     launch_facts,
     meeting_facts_of,
     meetings_of_roadshow,
@@ -33,6 +34,7 @@ from roadshow.application.handlers import (
     reply,
     review_facts,
     review_of_roadshow,
+    sealed_contact,
     set_up_meetings,
 )
 from roadshow.application.reactions import SCREENING, FollowScreening
@@ -53,6 +55,7 @@ from roadshow.domain.commands import (
     DeclareIntent,
     DeclineOnlineMeeting,
     DeclineRegistration,
+    EraseRegistrant,
     FinalizeMeetingSchedule,
     LaunchProgramme,
     MoveMeeting,
@@ -85,6 +88,9 @@ from ztc_shared.eventstore import CommandStore, Outbox
 from ztc_shared.eventstore.mongo import MongoEventStore, prepare_event_store
 from ztc_shared.kafka import service_topic
 from ztc_shared.mongo import database_of
+from ztc_shared.personal import KeyStore, PersonalDataVault
+from ztc_shared.personal.memory import InMemoryKeyStore
+from ztc_shared.personal.mongo import MongoKeyStore
 from ztc_shared.projections import ProjectionDefinition
 from ztc_shared.reactions import ReactionDefinition, Reactor
 
@@ -99,6 +105,7 @@ def bootstrap(
     store: CommandStore | None = None,
     clock: Clock | None = None,
     directory: Directory | None = None,
+    keys: KeyStore | None = None,
 ) -> Roadshow:
     """Roadshow's commands on its ports: ``store`` and ``directory`` default to the MongoDB
     adapters on ``database`` (the settings' database when none is given); given a fake ``store``
@@ -108,8 +115,14 @@ def bootstrap(
         database = database if database is not None else database_of(settings)
         store = store or MongoEventStore(database)
         directory = directory or MongoDirectory(database)
+        keys = keys or MongoKeyStore(database.client[settings.personal_keys_database])
     clock = clock or SystemClock()
-    ports = Ports(store=store, clock=clock, directory=directory or InMemoryDirectory())
+    ports = Ports(
+        store=store,
+        clock=clock,
+        directory=directory or InMemoryDirectory(),
+        vault=PersonalDataVault(keys or InMemoryKeyStore()),
+    )
     bus = CommandBus(SERVICE, ports, store=store, clock=clock, actor=Actor.of)
 
     # the year
@@ -134,7 +147,8 @@ def bootstrap(
     # a roadshow
     bus.on(PlanRoadshow, RoadshowEvent.plan, new=new_roadshow_id, given=programme_hosts, body=reply)
     bus.on(OpenRegistration, RoadshowEvent.open_registration, body=reply)
-    bus.on(RegisterCompany, RoadshowEvent.register, body=reply)
+    bus.on(RegisterCompany, RoadshowEvent.register, given=sealed_contact, body=reply)
+    bus.on(EraseRegistrant, erase_registrant)
     bus.on(ApproveRegistration, RoadshowEvent.approve_registration, body=reply)
     bus.on(DeclineRegistration, RoadshowEvent.decline_registration, body=reply)
     bus.on(CancelRegistration, RoadshowEvent.cancel_registration, body=reply)

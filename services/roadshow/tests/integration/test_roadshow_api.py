@@ -222,6 +222,21 @@ def test_a_roadshow_year_from_application_to_outcomes(settings: RoadshowSettings
         )
         outcomes = client.get(f"/roadshows/{rid}", headers=HOST).json()["outcomes"]
         outsider = client.get(f"/roadshows/{rid}", headers=bearer(Role.COMPANY, company_id(9)))
+        before = {
+            r["company_id"]: r["contact_name"]
+            for r in client.get(f"/roadshows/{rid}", headers=HOST).json()["registrations"]
+        }
+        refused_erasure = client.post(
+            f"/registrants/{company_id(2)}/erasure", headers=bearer(Role.COMPANY, company_id(3))
+        )
+        erasure = client.post(
+            f"/registrants/{company_id(2)}/erasure", headers=bearer(Role.COMPANY, company_id(2))
+        )
+        again = client.post(f"/registrants/{company_id(2)}/erasure", headers=PROVINCE)
+        after = {
+            r["company_id"]: r["contact_name"]
+            for r in client.get(f"/roadshows/{rid}", headers=HOST).json()["registrations"]
+        }
 
     assert early.status_code == 409 and early.json()["error"] == "programme_not_launched"
     assert bad.status_code == 422 and "校验位" in bad.text
@@ -241,6 +256,12 @@ def test_a_roadshow_year_from_application_to_outcomes(settings: RoadshowSettings
     assert [r["rank"] for r in results.json()["results"]] == [1, 2]
     assert concluded.status_code == 200, concluded.text
     assert [p["raw_score"] for p in outcomes["pitches"]] == ["8.00", "6.00"]
+    # the contact person is erased by the company itself, once; other registrants keep theirs
+    assert before[company_id(2)] == "王五"
+    assert refused_erasure.status_code == 403
+    assert erasure.status_code == 200, erasure.text
+    assert again.status_code == 200 and again.json()["stream_version"] == 1
+    assert after[company_id(2)] == "（已删除）" and after[company_id(3)] == "王五"
     # a company that did not even register sees the plan and the pitches, not the review
     assert outsider.status_code == 200, outsider.text
     seen = outsider.json()

@@ -192,6 +192,12 @@ class Scenario(testing.Scenario):
         await self.when(OpenRegistration(), HOST, rid)
         return rid
 
+    async def opened_another(self, **overrides: Any) -> str:
+        """A second roadshow of the same launched programme, open for registration."""
+        result = await self.app.handle(plan(**overrides), HOST)
+        await self.when(OpenRegistration(), HOST, result.stream_id)
+        return result.stream_id
+
     async def with_attendees(self, *numbers: int, **overrides: Any) -> str:
         rid = await self.registration_open(**overrides)
         for n in numbers:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,7 @@ from ztc_shared.contracts.identifiers import CREDIT_CODE_PATTERN
 from ztc_shared.contracts.intake import TransferMode
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.events import EVENTS, DomainEvent
+from ztc_shared.personal.vault import SealedPersonalData
 
 TOPIC = "ztc.roadshow.events"
 HOST_APPLICATION = "host_application"
@@ -272,22 +273,56 @@ PARTICIPANT_NAMES = {
 }
 
 
+def registrant_subject(company_id: str) -> str:
+    """Whose key seals a registering company's contact person: one per company and deployment."""
+    return f"registrant:{company_id}"
+
+
 @EVENTS.register
 class CompanyRegistered(DomainEvent):
     """A company, park or investor registered for the roadshow (企业报名); ``invited_by_szse``
-    marks listed companies invited by SZSE (深交所邀请)."""
+    marks listed companies invited by SZSE (深交所邀请).
+
+    v2: the contact person (name and phone) is sealed under the company's registrant key
+    (``ztc_shared.personal``); erasing it (``RegistrantErased``) makes every copy unreadable.
+    ``legacy_contact`` is what a v1 event carried in clear: such events were written before the
+    seal, and stay as they are."""
 
     event_type = "CompanyRegistered"
+    schema_version = 2
     stream_type = ROADSHOW_EVENT
 
     company_id: CompanyId
     name: str = Field(min_length=2, max_length=200)
     kind: ParticipantKind
-    contact_name: str = Field(min_length=1, max_length=50)
-    contact_phone: str = Field(default="", max_length=30)
+    contact: SealedPersonalData | None = None
+    legacy_contact: dict[str, str] | None = None
     interests: str = Field(default="", max_length=2000)
     invited_by_szse: bool = False
     registered_by: str = Field(min_length=1, max_length=64)
+
+
+@EVENTS.upcaster("CompanyRegistered", 1)
+def _registered_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    upcast = {k: v for k, v in payload.items() if k not in ("contact_name", "contact_phone")}
+    upcast["legacy_contact"] = {
+        "name": payload.get("contact_name", ""),
+        "phone": payload.get("contact_phone", ""),
+    }
+    return upcast
+
+
+@EVENTS.register
+class RegistrantErased(DomainEvent):
+    """A registering company's contact person was erased at their or an operator's request
+    (个人信息删除): the key that sealed it is gone, and every consumer forgets what it learned
+    from it. Carries identifiers only."""
+
+    event_type = "RegistrantErased"
+    stream_type = "registrant"
+
+    company_id: CompanyId
+    requested_by: str = Field(min_length=1, max_length=64)
 
 
 @EVENTS.register

@@ -15,7 +15,9 @@ from notify.domain.changes import (
     DELIVERY_STATE,
     change,
     contact_as_of,
+    forgotten,
     item_as_of,
+    learned_only,
     logged_contact,
     state_as_of,
 )
@@ -80,6 +82,11 @@ class InMemoryDirectory:
         missing = {k: v for k, v in fields.items() if v not in (None, "") and not known.get(k)}
         if missing:
             self._write(recipient_id, {**missing, "learned": True}, now or _now())
+
+    async def forget_learned(self, recipient_id: str, fields: Sequence[str]) -> None:
+        document = self.documents.get(recipient_id)
+        if document is not None and learned_only(document):
+            self.documents[recipient_id] = forgotten(document, fields)
 
     async def webhook_secret(self, recipient_id: str) -> str | None:
         secret = self.documents.get(recipient_id, {}).get("webhook_secret")

@@ -27,20 +27,21 @@ log = structlog.get_logger()
 async def learn_contacts(
     event: EventEnvelope, directory: Directory, now: datetime | None = None
 ) -> None:
-    """What events tell about how to reach someone: a registering company's name and phone, an
-    achievement's contact e-mail for its holder. Only fills gaps; people and operators decide."""
+    """What events tell about how to reach someone: a registering company's name, an
+    achievement's contact e-mail for its holder. Only fills gaps; people and operators decide.
+
+    A registrant's contact person is not learned (it travels sealed, and a company's own mobile
+    is for it or an operator to give, under 联系方式); one erased (``RegistrantErased``) is
+    forgotten, with what earlier versions learned of it."""
     p = event.payload
     if event.event_type == "CompanyRegistered":
         await directory.learn(
             p["company_id"],
-            {
-                "name": p["name"],
-                "role": "company",
-                "region": event.region,
-                "mobile": p.get("contact_phone") or None,
-            },
+            {"name": p["name"], "role": "company", "region": event.region},
             now,
         )
+    elif event.event_type == "RegistrantErased":
+        await directory.forget_learned(p["company_id"], ["mobile"])
     elif event.event_type == "AchievementDrafted" and p.get("holder_id"):
         contact = p.get("contact") or {}
         await directory.learn(

@@ -26,6 +26,11 @@ class Directory(Protocol):
         (the change logged at ``now``, or the time of the write)."""
         ...
 
+    async def forget_learned(self, recipient_id: str, fields: Sequence[str]) -> None:
+        """Erase ``fields`` of a recipient the platform only learned from events (never given by
+        the recipient or an operator), from the record and from its change log."""
+        ...
+
     async def webhook_secret(self, recipient_id: str) -> str | None: ...
 
 

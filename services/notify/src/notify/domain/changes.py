@@ -67,6 +67,23 @@ def logged_contact(fields: Mapping[str, Any]) -> dict[str, Any]:
     return logged
 
 
+def forgotten(document: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """``document`` with ``fields`` erased: gone from it and from every entry of its change log, so
+    that no read, as of any moment, gives them back (an erasure outranks history)."""
+    names = set(fields)
+    erased = {k: v for k, v in document.items() if k not in names}
+    erased[CONTACT_LOG] = [
+        {**entry, "set": {k: v for k, v in entry["set"].items() if k not in names}}
+        for entry in document.get(CONTACT_LOG, [])
+    ]
+    return erased
+
+
+def learned_only(document: Mapping[str, Any]) -> bool:
+    """Whether a contact holds only what events told (``learned``), nothing a person gave."""
+    return bool(document.get("learned")) and "updated_at" not in document
+
+
 def baseline(document: Mapping[str, Any]) -> dict[str, Any]:
     """The first entry for a contact written before its log was kept: its state then, from no
     known moment."""

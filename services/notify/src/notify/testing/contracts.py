@@ -153,6 +153,20 @@ async def directory_contract(
     early = await directory.document("host-1", T0)
     assert early is not None and early["email"] == "h@example.cn"
 
+    # An erased registrant's learned mobile is gone now and as of any moment; a mobile a person
+    # or an operator gave is theirs to change, and stays.
+    await directory.learn("91440300MA5ERASE01", {"role": "company", "mobile": "13700000000"}, t1)
+    await directory.forget_learned("91440300MA5ERASE01", ["mobile"])
+    await directory.forget_learned("holder-5", ["mobile"])
+    await directory.forget_learned("nobody-at-all", ["mobile"])
+    asked_at: tuple[datetime | None, ...] = (None, t1, t3)
+    for when in asked_at:
+        erased = await directory.document("91440300MA5ERASE01", when)
+        assert erased is not None and "mobile" not in erased and erased["role"] == "company"
+    assert "13700000000" not in str(await directory.document("91440300MA5ERASE01"))
+    kept = await directory.document("holder-5")
+    assert kept is not None and kept["mobile"] == "13900000000"
+
 
 async def ledger_as_of_contract(make: Callable[[], Awaitable[Ledger]]) -> None:
     """The ledger as of a moment: the deliveries planned by then, each in its state then."""

@@ -20,31 +20,38 @@ from roadshow.domain.access import Actor, provinces_only
 from roadshow.domain.commands import (
     AcceptOnlineMeeting,
     ConcludeRoadshow,
+    EraseRegistrant,
     LaunchProgramme,
     PlanRoadshow,
     ProposeMeetingSchedule,
+    RegisterCompany,
     RequestOnlineMeeting,
     SetUpMeetings,
 )
 from roadshow.domain.meetings import MeetingFacts, OneToOneMeetings, meeting_facts
 from roadshow.domain.programme import HostApplication, Programme
 from roadshow.domain.provinces import PROVINCES
+from roadshow.domain.registrant import Registrant, check_may_erase, registrant_id
 from roadshow.domain.review import Review
 from roadshow.domain.roadshow_event import STATUS_NAMES, RoadshowEvent, RoadshowFacts
 from roadshow.domain.scheduling import Problem, Schedule, schedule_fast
 from ztc_shared.application import Call, CommandResult
 from ztc_shared.clock import Clock
 from ztc_shared.contracts.roadshow import (
+    CompanyRegistered,
     HostApplicationApproved,
     host_application_id,
     meetings_id,
     online_channel_id,
     programme_id,
+    registrant_subject,
     review_id,
 )
 from ztc_shared.domain import Aggregate, NotFound
 from ztc_shared.events import EVENTS
 from ztc_shared.eventstore import CommandStore, StreamReader
+from ztc_shared.personal import PersonalDataVault
+from ztc_shared.personal.memory import InMemoryKeyStore
 
 SERVICE = "roadshow"
 
@@ -54,6 +61,7 @@ class Ports:
     store: CommandStore
     clock: Clock
     directory: Directory = field(default_factory=InMemoryDirectory)
+    vault: PersonalDataVault = field(default_factory=lambda: PersonalDataVault(InMemoryKeyStore()))
 
 
 A = TypeVar("A", bound=Aggregate)
@@ -126,6 +134,42 @@ async def launch_facts(ports: Ports, call: Call[LaunchProgramme]) -> tuple[Any, 
 
 def new_roadshow_id() -> str:
     return f"roadshow-{uuid.uuid4()}"
+
+
+async def sealed_contact(ports: Ports, call: Call[RegisterCompany]) -> tuple[Any, ...]:
+    """Registering seals the contact person under the company's registrant key first: the event,
+    kept forever and read by every consumer, carries them only sealed."""
+    command = call.command
+    sealed = await ports.vault.seal(
+        registrant_subject(command.company_id),
+        {"name": command.contact_name, "phone": command.contact_phone},
+    )
+    return _actor(call), sealed
+
+
+async def erase_registrant(ports: Ports, call: Call[EraseRegistrant]) -> CommandResult:
+    """Shred first, then record: a retry after a failure in between erases nothing twice and
+    records the erasure once."""
+    command = call.command
+    actor = _actor(call)
+    check_may_erase(command, actor)  # before anything is shredded
+    await ports.vault.erase(registrant_subject(command.company_id))
+    return await call.execute(
+        Registrant,
+        registrant_id(command.company_id),
+        lambda registrant: registrant.erase(command, actor),
+        must_exist=False,
+        body=reply,
+    )
+
+
+async def opened_contact(ports: Ports, event: CompanyRegistered) -> dict[str, str] | None:
+    """A registration's contact person as the organisers may read it: opened, the legacy clear
+    one of a v1 event, or ``None`` when erased or never given."""
+    if event.contact is not None:
+        opened = await ports.vault.open(event.contact)
+        return None if opened is None else {k: str(v) for k, v in opened.items()}
+    return event.legacy_contact
 
 
 async def programme_hosts(ports: Ports, call: Call[PlanRoadshow]) -> tuple[Any, ...]:

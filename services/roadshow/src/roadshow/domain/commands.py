@@ -116,6 +116,13 @@ class RegisterCompany(_Command):
     interests: str = Field(default="", max_length=2000, description="关注方向 Interests")
 
 
+class EraseRegistrant(_Command):
+    """Erase a registering company's contact person (个人信息删除): every registration's sealed
+    contact of that company becomes unreadable, wherever a copy of the event is."""
+
+    company_id: CreditCode
+
+
 class ApproveRegistration(_Command):
     company_id: CreditCode
 

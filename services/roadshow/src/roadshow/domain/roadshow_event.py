@@ -64,6 +64,7 @@ from ztc_shared.contracts.roadshow import (
     ShortlistReceived,
 )
 from ztc_shared.domain import Aggregate, DomainError, StateConflict
+from ztc_shared.personal import SealedPersonalData
 
 
 class EventStatus(StrEnum):
@@ -331,7 +332,14 @@ class RoadshowEvent(Aggregate):
 
     # registration
 
-    def register(self, command: RegisterCompany, actor: Actor) -> None:
+    def register(
+        self,
+        command: RegisterCompany,
+        actor: Actor,
+        contact: SealedPersonalData | None = None,
+    ) -> None:
+        """``contact`` is the command's contact person sealed under the company's registrant key
+        (None once that person was erased: the registration goes on without them)."""
         invited = False
         if actor.is_company:
             if command.company_id != actor.id:
@@ -372,7 +380,10 @@ class RoadshowEvent(Aggregate):
             )
         self._record(
             CompanyRegistered(
-                **command.model_dump(), invited_by_szse=invited, registered_by=actor.id
+                **command.model_dump(exclude={"contact_name", "contact_phone"}),
+                contact=contact,
+                invited_by_szse=invited,
+                registered_by=actor.id,
             )
         )
 

@@ -10,7 +10,15 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notify.adapters.documents import contact_from_document
-from notify.domain.changes import CONTACT_LOG, baseline, change, contact_as_of, logged_contact
+from notify.domain.changes import (
+    CONTACT_LOG,
+    baseline,
+    change,
+    contact_as_of,
+    forgotten,
+    learned_only,
+    logged_contact,
+)
 from notify.domain.recipients import Contact
 
 CONTACTS = "contacts"
@@ -51,6 +59,18 @@ class MongoDirectory:
                 {"$set": update, "$push": _logged(known or None, now or datetime.now(UTC), update)},
                 upsert=True,
             )
+
+    async def forget_learned(self, recipient_id: str, fields: Sequence[str]) -> None:
+        found = await self.collection.find_one({"_id": recipient_id})
+        if (
+            found is not None
+            and learned_only(found)
+            and any(
+                name in found or any(name in e.get("set", {}) for e in found.get(CONTACT_LOG, []))
+                for name in fields
+            )
+        ):
+            await self.collection.replace_one({"_id": recipient_id}, forgotten(found, fields))
 
     async def webhook_secret(self, recipient_id: str) -> str | None:
         doc = await self.collection.find_one({"_id": recipient_id}, {"webhook_secret": 1})

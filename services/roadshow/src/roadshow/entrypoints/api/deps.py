@@ -47,6 +47,7 @@ CompanyContext = Annotated[CommandContext, Depends(CommandContextFor(Role.COMPAN
 CancellerContext = Annotated[CommandContext, Depends(CommandContextFor(Role.COMPANY, *ORGANISERS))]
 AskerContext = Annotated[CommandContext, Depends(CommandContextFor(Role.COMPANY, *ORGANISERS))]
 ExpertContext = Annotated[CommandContext, Depends(CommandContextFor(Role.EXPERT))]
+ErasureContext = Annotated[CommandContext, Depends(CommandContextFor(Role.COMPANY, *OPERATORS))]
 
 ApplicationReader = Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.TORCH_CENTER))]
 Everyone = Annotated[Principal, Depends(require_roles(*Role))]

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from roadshow.adapters.calendar import CalendarQueries
 from roadshow.bootstrap import bootstrap, outbox, projection_definitions
 from roadshow.config import RoadshowSettings
-from roadshow.entrypoints.api.routes import meetings, online, programme, roadshows
+from roadshow.entrypoints.api.routes import meetings, online, programme, registrants, roadshows
 from ztc_shared.eventstore.mongo import prepare_event_store
 from ztc_shared.history import MongoStreamHistory, stream_history_router
 from ztc_shared.history.collections import AsOfBuilder, AsOfCatalog
@@ -86,6 +86,7 @@ def create_roadshow_app(settings: RoadshowSettings | None = None) -> FastAPI:
             roadshows.router,
             meetings.router,
             online.router,
+            registrants.router,
             stream_history_router(),
         ],
         lifespan=lifespan,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from roadshow.adapters.calendar import CalendarQueries, CalendarQuery
-from roadshow.application.handlers import load
+from roadshow.application.handlers import load, opened_contact
 from roadshow.domain.access import Actor
 from roadshow.domain.commands import (
     ApproveRegistration,
@@ -46,9 +46,10 @@ from roadshow.entrypoints.api.deps import (
     RoadshowDep,
 )
 from ztc_shared.auth import Principal, Role
-from ztc_shared.contracts.roadshow import FORMAT_NAMES, review_id
+from ztc_shared.contracts.roadshow import FORMAT_NAMES, CompanyRegistered, review_id
 from ztc_shared.domain import NotFound
 from ztc_shared.history import AggregateSnapshots, AsOf, StreamHistoryDep
+from ztc_shared.personal import ERASED
 from ztc_shared.web import reply_to
 from ztc_shared.web.paging import Page, page_size_up_to
 
@@ -414,7 +415,10 @@ async def read_roadshow(
     response.headers["X-Stream-Version"] = str(event.version)
     registrations = [
         {
-            **r.registered.model_dump(mode="json", exclude={"contact_phone"}),
+            **r.registered.model_dump(mode="json", exclude={"contact", "legacy_contact"}),
+            # the contact person's name, opened (the phone stays out of listings, as before);
+            # 已删除 once the person was erased
+            "contact_name": await _contact_name(roadshow.ports, r.registered),
             "seat": r.seat.value,
             "seat_name": SEAT_NAMES[r.seat],
             "waitlist_position": event.waitlist.index(c) + 1 if c in event.waitlist else None,
@@ -435,6 +439,13 @@ async def read_roadshow(
         "pitches": [p.model_dump(mode="json") for p in event.pitches.values()],
         **_review_part(principal, event),
     }
+
+
+async def _contact_name(ports: Any, registered: CompanyRegistered) -> str:
+    if registered.contact is None and registered.legacy_contact is None:
+        return ""
+    opened = await opened_contact(ports, registered)
+    return ERASED if opened is None else opened.get("name", "")
 
 
 def _review_part(principal: Principal, event: RoadshowEvent) -> dict[str, Any]:
