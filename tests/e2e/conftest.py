@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from tests.e2e.notify_receivers import HookReceiver, Mailbox, hook_server, smtp_server
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.settings import ServiceSettings
-from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+from ztc_tools.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
 
 WORKER_READY = "projection.worker_started"
 _counter = itertools.count(1)

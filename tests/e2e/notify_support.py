@@ -27,7 +27,7 @@ from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.events import DomainEvent, EventEnvelope, new_envelope
 from ztc_shared.events.codec import encode_event
 from ztc_shared.kafka import service_topic
-from ztc_shared.testing.processes import APIS, WORKERS, ServiceProcess, free_port
+from ztc_tools.testing.processes import APIS, WORKERS, ServiceProcess, free_port
 
 WORKER_READY = "projection.worker_started"
 T = TypeVar("T")

@@ -34,7 +34,7 @@ from tests.e2e.conftest import SETTINGS
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.kafka import service_topic
 from ztc_shared.kafka.publisher import KafkaEventPublisher
-from ztc_shared.testing.processes import (
+from ztc_tools.testing.processes import (
     APIS,
     RELAYS,
     WORKERS,

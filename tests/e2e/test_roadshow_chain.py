@@ -23,12 +23,12 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from intake.demo.catalogue import catalogue
+from intake.demo.loader import EVALUATORS, load_catalogue
 from tests.e2e.conftest import SETTINGS, Slice, bearer
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.contracts.identifiers import credit_code_check_character
-from ztc_shared.demo_catalogue import catalogue
-from ztc_shared.demo_loader import EVALUATORS, load_catalogue
-from ztc_shared.testing.processes import (
+from ztc_tools.testing.processes import (
     APIS,
     RELAYS,
     WORKERS,

@@ -41,7 +41,7 @@ from ztc_shared.kafka import KafkaEventPublisher, ensure_topics, service_topic
 from ztc_shared.mongo import make_client
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.projections.rebuild import rebuild_projection
-from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
+from ztc_tools.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
 
 pytestmark = pytest.mark.integration
 
