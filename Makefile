@@ -7,6 +7,7 @@ PACKAGES := shared services/intake services/screening services/roadshow services
 MANIFESTS := $(wildcard services/*/service.toml)
 
 .PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render k8s-tools k8s-validate
+.PHONY: k8s-generate k8s-check
 .PHONY: docs docs-check release-schemas bench-as-of screenshots
 
 $(BIN)/python:
@@ -44,6 +45,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports  # the direction of imports: pyproject.toml's [tool.importlinter]
+	$(BIN)/python -m ztc_tools.k8s check  # deploy/k8s/base/<service> is what the manifests give
 
 format: install
 	$(BIN)/ruff format .
@@ -80,6 +82,12 @@ KUSTOMIZE := $(CURDIR)/.stack/bin/kustomize
 KUBECTL_VALIDATE_VERSION ?= v0.0.4
 KUBECTL_VALIDATE := $(CURDIR)/.stack/bin/kubectl-validate
 K8S_VERSION ?= 1.30
+
+k8s-generate: install ## write each service's deploy/k8s/base/<service>/<service>.yaml from its service.toml
+	$(BIN)/python -m ztc_tools.k8s generate
+
+k8s-check: install ## fail when a committed deploy/k8s/base/<service>/<service>.yaml is not what its manifest gives
+	$(BIN)/python -m ztc_tools.k8s check
 
 k8s-tools: ## install kustomize and kubectl-validate into .stack/bin (pinned versions)
 	@test "$$($(KUSTOMIZE) version 2>/dev/null)" = "$(KUSTOMIZE_VERSION)" || \
