@@ -75,6 +75,7 @@ DEMO_HOLDER = ("demo-holder-001", "陈晓峰（演示持有人）")
 DEMO_AGENCY = ("demo-agency-001", "广东省技术转移服务中心（演示）")
 DEMO_PROVINCE = ("demo-province-001", "省科技厅成果转化处（演示）")
 DEMO_LABEL = "演示数据 demo data   "
+DEMO_INDENT = " " * 21  # the label's width on a terminal (each Chinese character takes two columns)
 
 
 def port_variables() -> dict[str, int]:
@@ -493,7 +494,7 @@ class DevServer:
                 f"databases {self.settings.database_prefix!r}"
             )
         for n, line in enumerate(demo or ()):
-            lines.append((DEMO_LABEL if n == 0 else " " * len(DEMO_LABEL)) + line)
+            lines.append((DEMO_LABEL if n == 0 else DEMO_INDENT) + line)
         lines += [
             "",
             "开发令牌（12 小时有效）· development tokens (valid 12 h), paste into your shell:",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from ztc_tools.manifest import manifests
+from ztc_tools.manifest import manifest, manifests
 
 # Each service's process modules, from its manifest (services/<name>/service.toml).
 APIS: dict[str, str] = {m.name: m.api.module for m in manifests()}
@@ -131,6 +131,67 @@ class ServiceProcess:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+
+RELAY_READY = "relay.started"
+WORKER_READY = "projection.worker_started"
+
+
+def api_process(
+    service: str,
+    *,
+    env: Mapping[str, str],
+    log_dir: Path,
+    name: str | None = None,
+    port: int | None = None,
+) -> ServiceProcess:
+    """A service's API on a port of its own (a free one unless given), set through the variable
+    its manifest names (``INTAKE_PORT``)."""
+    m = manifest(service)
+    port = port or free_port()
+    return ServiceProcess(
+        name or f"{service}-api",
+        m.api.module,
+        env={**env, m.api_port_variable: str(port)},
+        log_dir=log_dir,
+        port=port,
+    )
+
+
+def relay_process(
+    service: str, *, env: Mapping[str, str], log_dir: Path, name: str | None = None
+) -> ServiceProcess:
+    """A service's outbox relay, ready when it logs that it started."""
+    m = manifest(service)
+    assert m.relay is not None, f"{service} has no relay"
+    return ServiceProcess(
+        name or f"{service}-relay",
+        m.relay.module,
+        env=env,
+        log_dir=log_dir,
+        ready_marker=RELAY_READY,
+    )
+
+
+def worker_process(
+    service: str,
+    *args: str,
+    env: Mapping[str, str],
+    log_dir: Path,
+    name: str | None = None,
+) -> ServiceProcess:
+    """A service's worker (``args``: its command line, by default the manifest's first run) with
+    its metrics on a free port, ready when it logs that it started."""
+    m = manifest(service)
+    assert m.worker is not None, f"{service} has no worker"
+    return ServiceProcess(
+        name or f"{service}-worker",
+        m.worker.module,
+        env={**env, m.metrics_port_variable: str(free_port())},
+        log_dir=log_dir,
+        args=args or m.worker_args(m.runs[0]),
+        ready_marker=WORKER_READY,
+    )
 
 
 @contextmanager
