@@ -111,3 +111,19 @@ module = importlib.import_module("roadshow.demo")
     # the domain's words are not the services' names
     words = '"""A shortlist for a roadshow, a screening round, tracking cases."""\n'
     assert violations(words, in_contracts=False, found=found) == []
+
+
+TESTS = sorted((KERNEL.parents[1] / "tests").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", TESTS, ids=[p.name for p in TESTS])
+def test_the_kernels_own_tests_import_no_service(path: Path) -> None:
+    """They may use the tools (the stack fixture), never a service: the kernel is tested alone."""
+    services = {m.name for m in manifests()}
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            imported.add(node.module.split(".")[0])
+    assert not imported & services
