@@ -3,8 +3,6 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify services/dashboard tools
-# The manifests the tools read (each service's processes, ports and names).
-MANIFESTS := $(wildcard services/*/service.toml)
 
 .PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render k8s-tools k8s-validate
 .PHONY: k8s-generate k8s-check
