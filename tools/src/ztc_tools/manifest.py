@@ -101,7 +101,9 @@ class Kubernetes(_Part):
     """What this service's manifests in deploy/k8s/base add to the common shape."""
 
     config_maps: tuple[str, ...] = ()  # besides ztc-config, for every container
-    optional_secrets: tuple[str, ...] = ()  # keys of ztc-secrets, passed when present
+    # keys of ztc-secrets the API and the workers get when the Secret has them (not the relay,
+    # which only publishes): notify's SMTP and SMS credentials
+    optional_secrets: tuple[str, ...] = ()
 
 
 class ImageAsset(_Part):
