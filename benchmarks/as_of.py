@@ -43,8 +43,8 @@ from ztc_shared.events import EVENTS
 from ztc_shared.history import AggregateSnapshots, MongoStreamHistory
 from ztc_shared.mongo import make_client
 from ztc_shared.settings import ServiceSettings
-from ztc_shared.stack import StackEndpoints, ensure_stack
-from ztc_shared.testing.processes import APIS, ServiceProcess, free_port
+from ztc_tools.stack import StackEndpoints, ensure_stack
+from ztc_tools.testing.processes import APIS, ServiceProcess, free_port
 
 GOAL_P95_MS = 50.0
 

@@ -44,8 +44,8 @@ from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.mongo import make_client
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.settings import ServiceSettings
-from ztc_shared.stack import StackSettings, ensure_stack
-from ztc_shared.testing.processes import APIS, ServiceProcess, free_port
+from ztc_tools.stack import StackSettings, ensure_stack
+from ztc_tools.testing.processes import APIS, ServiceProcess, free_port
 
 FIELDS = [f.value for f in IndustryField]
 # Of every 1000 collected results, how many reach each later step (a plausible programme).

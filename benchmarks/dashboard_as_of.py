@@ -35,7 +35,7 @@ from dashboard.scenario import Scenario, Step
 from ztc_shared.events import encode_event
 from ztc_shared.history import replay_until
 from ztc_shared.kafka.topics import ensure_topics
-from ztc_shared.stack import StackSettings, ensure_stack
+from ztc_tools.stack import StackSettings, ensure_stack
 
 FIELDS = ("next_gen_it", "new_energy", "biotech", "new_materials", "high_end_equipment")
 

@@ -30,7 +30,7 @@ from notify.domain.deliveries import Status
 from notify.domain.recipients import Channel
 from notify.testing.contracts import LEASE, T0, delivery
 from ztc_shared.mongo import make_client
-from ztc_shared.stack import StackSettings, ensure_stack
+from ztc_tools.stack import StackSettings, ensure_stack
 
 
 async def one_run(uri: str, pending: int, history: int, refill_after: float) -> tuple[float, int]:

@@ -67,10 +67,10 @@ from ztc_shared.mongo import make_client
 from ztc_shared.projections.processing import STATUS
 from ztc_shared.relay import RELAY_READY
 from ztc_shared.settings import ServiceSettings
-from ztc_shared.stack import StackSettings, ensure_stack
-from ztc_shared.stack.state import load_records
-from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
 from ztc_shared.workers import WORKER_READY
+from ztc_tools.stack import StackSettings, ensure_stack
+from ztc_tools.stack.state import load_records
+from ztc_tools.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
 
 T = TypeVar("T")
 

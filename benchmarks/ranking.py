@@ -28,6 +28,7 @@ import statistics
 import time
 from typing import Any
 
+from intake.demo.catalogue import CORES, FIELD_SCALE, INSTITUTIONS
 from screening.application.ranking import (
     AnalysedDocument,
     BruteForceRanker,
@@ -39,7 +40,6 @@ from screening.application.ranking import (
 )
 from screening.application.text import initialise_segmenter
 from ztc_shared.contracts.taxonomy import FIELD_NAMES, SUB_FIELDS, IndustryField
-from ztc_shared.demo_catalogue import CORES, FIELD_SCALE, INSTITUTIONS
 
 QUALIFIERS = (
     "",

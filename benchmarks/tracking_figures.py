@@ -40,7 +40,7 @@ from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.events import EventEnvelope
 from ztc_shared.mongo import make_client
 from ztc_shared.projections import MongoProjectionCatalog
-from ztc_shared.stack import StackSettings, ensure_stack
+from ztc_tools.stack import StackSettings, ensure_stack
 
 # A province's year (DOMAIN.md: thousands of results, tens of events, 10–20 projects an event).
 SIZES = {

@@ -2,9 +2,10 @@
 
 ZTC_PROCESS (set by the image to ``api``; the Kubernetes manifests set it per container) says which:
 
-- ``api``: ``GET /healthz`` on ``<SERVICE>_PORT``;
+- ``api``: ``GET /healthz`` on ``<SERVICE>_PORT``, else the API port of the service's manifest
+  (``/opt/ztc/service.toml``, ``ZTC_MANIFEST``: the service's default);
 - ``worker``: ``GET /metrics`` on ``<SERVICE>_WORKER_METRICS_PORT`` (or ``WORKER_METRICS_PORT``),
-  served by a thread of the worker process;
+  else the manifest's worker metrics port; served by a thread of the worker process;
 - ``relay``: no endpoint; the container lives as long as the process does.
 
 Kubernetes ignores HEALTHCHECK and uses the manifests' probes (deploy/k8s); this serves plain
@@ -15,20 +16,39 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 import urllib.request
+from pathlib import Path
+from typing import Any
+
+MANIFEST = Path("/opt/ztc/service.toml")
+
+
+def manifest_ports(environ: dict[str, str]) -> tuple[str, str]:
+    """The API and worker metrics ports the image's manifest names (8000, 9100 without one)."""
+    path = Path(environ.get("ZTC_MANIFEST", str(MANIFEST)))
+    try:
+        with path.open("rb") as handle:
+            manifest: dict[str, Any] = tomllib.load(handle)
+    except OSError:
+        return "8000", "9100"
+    worker = manifest.get("worker", {})
+    return str(manifest["api"]["port"]), str(worker.get("metrics_port", "9100"))
 
 
 def target(environ: dict[str, str]) -> str | None:
     """The URL to ask, or None when the process serves nothing to ask."""
     service = environ.get("ZTC_SERVICE", "").upper()
     process = environ.get("ZTC_PROCESS", "api")
+    if process not in ("api", "worker"):
+        return None
+    api_port, metrics_port = manifest_ports(environ)
     if process == "api":
-        return f"http://127.0.0.1:{environ.get(f'{service}_PORT', '8000')}/healthz"
-    if process == "worker":
-        port = environ.get(f"{service}_WORKER_METRICS_PORT") or environ.get(
-            "WORKER_METRICS_PORT", "9100"
-        )
-        return f"http://127.0.0.1:{port}/metrics"
+        return f"http://127.0.0.1:{environ.get(f'{service}_PORT', api_port)}/healthz"
+    port = environ.get(f"{service}_WORKER_METRICS_PORT") or environ.get(
+        "WORKER_METRICS_PORT", metrics_port
+    )
+    return f"http://127.0.0.1:{port}/metrics"
     return None
 
 

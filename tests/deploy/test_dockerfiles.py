@@ -1,14 +1,17 @@
-"""services/<service>/Dockerfile, read (no Docker engine here to build them), and the healthcheck.
+"""deploy/docker/Dockerfile, the one image recipe (``ARG SERVICE``), read (no Docker engine here to
+build it), image.py and the healthcheck.
 
-The images are not built on the development machines or in CI; these tests hold the Dockerfiles to
+The images are not built on the development machines or in CI; these tests hold the Dockerfile to
 what can be checked without building: a non-root user, a HEALTHCHECK, the process and ports the
-service's settings expect, sources that exist and that .dockerignore lets into the context.
+service's manifest and settings agree on, sources that exist for every service and that
+.dockerignore lets into the context. tests/deploy/test_image_contents.py resolves what it installs.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import importlib.util
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +26,9 @@ import pytest
 
 from tests.deploy.manifests import REPO
 from tests.deploy.test_k8s_manifests import settings_class
-from ztc_shared.testing.processes import APIS
+from ztc_tools.manifest import manifest, manifests
+
+DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
 
 
 def parse(path: Path) -> list[list[dockerfile.Command]]:
@@ -53,7 +58,11 @@ def instructions(stage: list[dockerfile.Command], cmd: str) -> list[dockerfile.C
     return [c for c in stage if c.cmd == cmd]
 
 
-SERVICES = tuple(APIS)
+def with_service(word: str, service: str) -> str:
+    return word.replace("${SERVICE}", service)
+
+
+SERVICES = tuple(m.name for m in manifests())
 
 
 @pytest.fixture(params=SERVICES)
@@ -62,8 +71,21 @@ def service(request: pytest.FixtureRequest) -> str:
     return value
 
 
-def test_each_service_has_a_dockerfile_whose_image_runs_as_a_user(service: str) -> None:
-    stages = parse(REPO / "services" / service / "Dockerfile")
+def test_one_dockerfile_serves_every_service() -> None:
+    assert sorted(p.parent.name for p in (REPO / "services").glob("*/Dockerfile")) == []
+    assert sorted(p.parent.name for p in (REPO / "services").glob("*/service.toml")) == sorted(
+        SERVICES
+    )
+    for stage in parse(DOCKERFILE):
+        # Each stage declares the argument it uses, without a default: a build must name it.
+        assert [c.value for c in instructions(stage, "ARG")] == [("SERVICE",)]
+    build = parse(DOCKERFILE)[0]
+    refuses = instructions(build, "RUN")[0].value[0]
+    assert refuses.startswith('test -n "${SERVICE}"') and "exit 1" in refuses
+
+
+def test_the_image_runs_as_a_user() -> None:
+    stages = parse(DOCKERFILE)
     final = stages[-1]
     users = [c.value[0] for c in instructions(final, "USER")]
     assert users, "no USER in the final stage"
@@ -74,32 +96,58 @@ def test_each_service_has_a_dockerfile_whose_image_runs_as_a_user(service: str) 
     assert final[0].value[0] == "${PYTHON_IMAGE}"
 
 
-def test_each_image_has_a_healthcheck_and_starts_the_api(service: str) -> None:
-    final = parse(REPO / "services" / service / "Dockerfile")[-1]
+def test_the_image_has_a_healthcheck_and_starts_the_api_of_its_manifest() -> None:
+    final = parse(DOCKERFILE)[-1]
     healthchecks = instructions(final, "HEALTHCHECK")
     assert len(healthchecks) == 1
     assert healthchecks[0].value == ("CMD", "python", "/opt/ztc/healthcheck.py")
     assert any(flag.startswith("--interval=") for flag in healthchecks[0].flags)
     (cmd,) = instructions(final, "CMD")
-    assert cmd.json and list(cmd.value) == ["python", "-m", APIS[service]]
-    assert importlib.util.find_spec(APIS[service]) is not None
-
-
-def test_each_image_sets_the_ports_its_settings_read(service: str) -> None:
-    final = parse(REPO / "services" / service / "Dockerfile")[-1]
+    assert cmd.json and list(cmd.value) == ["python", "/opt/ztc/image.py", "start"]
     env = env_of(final)
-    cls = settings_class(service)
-    fields = cls.model_fields
-    api_alias = fields["port"].validation_alias
-    metrics_alias = fields["worker_metrics_port"].validation_alias
-    assert api_alias == f"{service.upper()}_PORT"
-    assert env[str(api_alias)] == str(fields["port"].default)
-    assert env["ZTC_SERVICE"] == service and env["ZTC_PROCESS"] == "api"
+    assert env["ZTC_SERVICE"] == "${SERVICE}" and env["ZTC_PROCESS"] == "api"
     assert env["HOST"] == "0.0.0.0"
-    exposed = {p for c in instructions(final, "EXPOSE") for p in c.value}
-    assert str(fields["port"].default) in exposed
-    if metrics_alias is not None:
-        assert env[str(metrics_alias)] in exposed
+    # the manifest the start command and the healthcheck read is in the image
+    build_runs = " ".join(c.value[0] for c in instructions(parse(DOCKERFILE)[0], "RUN"))
+    assert 'cp "services/${SERVICE}/service.toml" /opt/ztc/service.toml' in build_runs
+    copied = [c.value for c in instructions(final, "COPY") if not c.flags]
+    assert ("deploy/docker/healthcheck.py", "deploy/docker/image.py", "/opt/ztc/") in copied
+
+
+def image_py() -> ModuleType:
+    return _load("ztc_image", REPO / "deploy" / "docker" / "image.py")
+
+
+def test_the_image_starts_each_process_its_manifest_names(service: str) -> None:
+    image = image_py()
+    m = manifest(service)
+    raw = image.load(REPO / "services" / service / "service.toml")
+    python = [sys.executable, "-m"]
+    assert image.command(raw, "api", []) == [*python, m.api.module]
+    assert importlib.util.find_spec(m.api.module) is not None
+    if m.relay is not None:
+        assert image.command(raw, "relay", []) == [*python, m.relay.module]
+    else:
+        with pytest.raises(SystemExit, match="no 'relay'"):
+            image.command(raw, "relay", [])
+    assert m.worker is not None
+    for run in m.runs:
+        expected = [*python, m.worker.module, *m.worker_args(run)]
+        assert image.command(raw, "worker", [run.name]) == expected
+    first = m.runs[0]
+    assert image.command(raw, "worker", []) == [*python, m.worker.module, *m.worker_args(first)]
+    with pytest.raises(SystemExit, match="no worker run"):
+        image.command(raw, "worker", ["nonsense"])
+
+
+def test_the_manifests_ports_are_the_ones_the_settings_read(service: str) -> None:
+    m = manifest(service)
+    fields = settings_class(service).model_fields
+    assert fields["port"].validation_alias == m.api_port_variable == f"{service.upper()}_PORT"
+    assert fields["port"].default == m.api.port
+    assert m.worker is not None
+    assert fields["worker_metrics_port"].validation_alias == m.metrics_port_variable
+    assert fields["worker_metrics_port"].default == m.worker.metrics_port
 
 
 def dockerignore_admits(path: str) -> bool:
@@ -136,12 +184,12 @@ def hadolint(*paths: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_hadolint_finds_nothing_to_warn_about() -> None:
-    result = hadolint(*(REPO / "services" / s / "Dockerfile" for s in SERVICES))
+    result = hadolint(DOCKERFILE)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_hadolint_does_warn_about_a_root_image(tmp_path: Path) -> None:
-    text = (REPO / "services" / "intake" / "Dockerfile").read_text(encoding="utf-8")
+    text = DOCKERFILE.read_text(encoding="utf-8")
     broken = tmp_path / "Dockerfile"
     broken.write_text(text.replace("USER 10001:10001", "USER root"), encoding="utf-8")
     result = hadolint(broken)
@@ -149,34 +197,61 @@ def test_hadolint_does_warn_about_a_root_image(tmp_path: Path) -> None:
     assert "DL3002" in result.stdout  # the last USER should not be root
 
 
-def test_what_each_image_copies_exists_and_is_in_the_context(service: str) -> None:
+def test_what_the_image_copies_exists_and_is_in_the_context(service: str) -> None:
     copies = [
         c.value
-        for stage in parse(REPO / "services" / service / "Dockerfile")
+        for stage in parse(DOCKERFILE)
         for c in instructions(stage, "COPY")
         if not any(flag.startswith("--from=") for flag in c.flags)
     ]
     assert copies
     for parts in copies:
-        for source in parts[:-1]:
+        for source in (with_service(s, service) for s in parts[:-1]):
             assert (REPO / source).exists(), source
-            probe = source.rstrip("/") + ("/pyproject.toml" if source.endswith("/") else "")
+            probe = source.rstrip("/") + ("/service.toml" if source.startswith("services/") else "")
+            probe = probe + ("/pyproject.toml" if probe == "shared" else "")
+            probe = probe + ("/image.py" if probe == "deploy/docker" else "")
             assert dockerignore_admits(probe), source
+    assert dockerignore_admits(f"services/{service}/pyproject.toml")
+    assert dockerignore_admits(f"services/{service}/src/{service}/config.py")
     assert not dockerignore_admits(f"services/{service}/tests/unit/test_x.py")
+    assert not dockerignore_admits("tools/pyproject.toml")  # the development tools stay out
+    assert not dockerignore_admits("tools/src/ztc_tools/devserver.py")
     assert not dockerignore_admits(".venv/bin/python")
+
+
+def test_an_asset_missing_from_the_context_is_fetched_with_the_packages_it_needs(
+    tmp_path: Path,
+) -> None:
+    image = image_py()
+    dashboard = REPO / "services" / "dashboard"
+    (asset,) = manifest("dashboard").image.assets
+    # in a checkout after make install, ECharts is there: nothing to install, nothing to fetch
+    assert (dashboard / asset.file).is_file()
+    assert image.missing_assets(dashboard) == []
+    copy = tmp_path / "dashboard"
+    copy.mkdir()
+    shutil.copy(dashboard / "service.toml", copy / "service.toml")
+    assert [a["file"] for a in image.missing_assets(copy)] == [asset.file]
+    assert list(asset.packages) == ["npm"]
+    for m in manifests():
+        if m.name != "dashboard":
+            assert image.missing_assets(REPO / "services" / m.name) == []
 
 
 # --- the healthcheck ---------------------------------------------------------------------------------
 
 
-def healthcheck() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "ztc_healthcheck", REPO / "deploy" / "docker" / "healthcheck.py"
-    )
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def healthcheck() -> ModuleType:
+    return _load("ztc_healthcheck", REPO / "deploy" / "docker" / "healthcheck.py")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -211,7 +286,7 @@ def test_the_healthcheck_asks_the_process_the_container_runs(
     server: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     check = healthcheck()
-    for key in ("ZTC_PROCESS", "WORKER_METRICS_PORT"):
+    for key in ("ZTC_PROCESS", "WORKER_METRICS_PORT", "ZTC_MANIFEST"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ZTC_SERVICE", "intake")
 
@@ -235,3 +310,14 @@ def test_the_healthcheck_asks_the_process_the_container_runs(
     monkeypatch.setenv("ZTC_PROCESS", "relay")
     assert check.target({"ZTC_PROCESS": "relay"}) is None
     assert check.main() == 0
+
+
+def test_the_healthcheck_defaults_to_the_ports_of_the_images_manifest(tmp_path: Path) -> None:
+    check = healthcheck()
+    manifest_file = str(REPO / "services" / "intake" / "service.toml")
+    env = {"ZTC_SERVICE": "intake", "ZTC_MANIFEST": manifest_file}
+    assert check.target(env) == "http://127.0.0.1:8001/healthz"
+    assert check.target({**env, "ZTC_PROCESS": "worker"}) == "http://127.0.0.1:9101/metrics"
+    assert check.target({**env, "INTAKE_PORT": "8101"}) == "http://127.0.0.1:8101/healthz"
+    missing = {"ZTC_SERVICE": "intake", "ZTC_MANIFEST": str(tmp_path / "none.toml")}
+    assert check.target(missing) == "http://127.0.0.1:8000/healthz"

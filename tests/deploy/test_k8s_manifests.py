@@ -1,8 +1,9 @@
 """deploy/k8s rendered by kustomize: offline schema validation, and the deployment's invariants.
 
-What `make run` runs (ztc_shared.devserver, ztc_shared.testing.processes) and what the services
-read (their settings classes, the topic names in ztc_shared.kafka) are the references: the
-manifests must start the same processes with settings those classes accept.
+What the services' manifests say they run (services/<name>/service.toml, which make run and the
+test process helpers read, and from which deploy/k8s/base/<service> is generated) and what the
+services read (their settings classes, the topic names in ztc_shared.kafka) are the references:
+the Kubernetes manifests must start the same processes with settings those classes accept.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from tests.deploy.manifests import (
     REPO,
     Rendered,
 )
-from ztc_shared.devserver import worker_projections
 from ztc_shared.kafka.topics import dlq_topic, service_topic
 from ztc_shared.settings import ServiceSettings
-from ztc_shared.testing.processes import APIS, RELAYS, WORKERS
+from ztc_tools.manifest import worker_projections
+from ztc_tools.testing.processes import APIS, RELAYS, WORKERS
 
 SERVICES = tuple(APIS)
 PRODUCERS = tuple(RELAYS)  # a service with a relay publishes its own topic

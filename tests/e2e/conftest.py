@@ -15,10 +15,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from tests.e2e.notify_receivers import HookReceiver, Mailbox, hook_server, smtp_server
 from ztc_shared.auth import Role, mint_token
-from ztc_shared.relay import RELAY_READY
 from ztc_shared.settings import ServiceSettings
-from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
-from ztc_shared.workers import WORKER_READY
+from ztc_tools.manifest import manifest
+from ztc_tools.testing.processes import (
+    ServiceProcess,
+    api_process,
+    relay_process,
+    worker_process,
+)
 
 _counter = itertools.count(1)
 
@@ -43,22 +47,14 @@ class Slice:
 
 
 def start_worker(env: dict[str, str], log_dir: Path, name: str, *args: str) -> ServiceProcess:
-    return ServiceProcess(
-        name,
-        WORKERS["screening"],
-        env={**env, "SCREENING_WORKER_METRICS_PORT": str(free_port())},
-        log_dir=log_dir,
-        args=args or ("run", "library"),
-        ready_marker=WORKER_READY,
-    ).start()
+    """Screening's worker (by default its first run, the library)."""
+    return worker_process("screening", *args, env=env, log_dir=log_dir, name=name).start()
 
 
 def start_relay(
     env: dict[str, str], log_dir: Path, name: str, service: str = "intake"
 ) -> ServiceProcess:
-    return ServiceProcess(
-        name, RELAYS[service], env=env, log_dir=log_dir, ready_marker=RELAY_READY
-    ).start()
+    return relay_process(service, env=env, log_dir=log_dir, name=name).start()
 
 
 def prefixed_env(service_env: dict[str, str], prefix: str) -> dict[str, str]:
@@ -77,19 +73,18 @@ def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def running_slice(service_env: dict[str, str], log_dir: Path) -> Iterator[Slice]:
+    intake_api = api_process("intake", env=service_env, log_dir=log_dir)
+    screening_api = api_process("screening", env=service_env, log_dir=log_dir)
+    # the slice's other processes see both APIs' ports (INTAKE_PORT, SCREENING_PORT)
     env = dict(service_env)
-    intake_port, screening_port = free_port(), free_port()
-    env.update(INTAKE_PORT=str(intake_port), SCREENING_PORT=str(screening_port))
+    for api in (intake_api, screening_api):
+        env[manifest(api.name.removesuffix("-api")).api_port_variable] = str(api.port)
     processes = Slice(
         env=env,
         log_dir=log_dir,
-        intake_api=ServiceProcess(
-            "intake-api", APIS["intake"], env=env, log_dir=log_dir, port=intake_port
-        ).start(),
+        intake_api=intake_api.start(),
         intake_relay=start_relay(env, log_dir, "intake-relay"),
-        screening_api=ServiceProcess(
-            "screening-api", APIS["screening"], env=env, log_dir=log_dir, port=screening_port
-        ).start(),
+        screening_api=screening_api.start(),
         screening_worker=start_worker(env, log_dir, "screening-worker"),
         screening_relay=start_relay(env, log_dir, "screening-relay", "screening"),
     )

@@ -19,7 +19,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from ztc_shared.testing.processes import free_port
+from ztc_tools.testing.processes import free_port
 
 
 @dataclass

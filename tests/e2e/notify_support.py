@@ -28,8 +28,7 @@ from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.events import DomainEvent, EventEnvelope, new_envelope
 from ztc_shared.events.codec import encode_event
 from ztc_shared.kafka import service_topic
-from ztc_shared.testing.processes import APIS, WORKERS, ServiceProcess, free_port
-from ztc_shared.workers import WORKER_READY
+from ztc_tools.testing.processes import ServiceProcess, api_process, worker_process
 
 T = TypeVar("T")
 
@@ -49,26 +48,14 @@ def notify_env(env: dict[str, str], smtp_port: int, **extra: str) -> dict[str, s
 
 
 def start_api(env: dict[str, str], log_dir: Path, name: str) -> ServiceProcess:
-    port = free_port()
-    return ServiceProcess(
-        name, APIS["notify"], env={**env, "NOTIFY_PORT": str(port)}, log_dir=log_dir, port=port
-    ).start()
+    return api_process("notify", env=env, log_dir=log_dir, name=name).start()
 
 
 def start_worker(
     env: dict[str, str], log_dir: Path, name: str, failpoints: str = ""
 ) -> ServiceProcess:
-    return ServiceProcess(
-        name,
-        WORKERS["notify"],
-        env={
-            **env,
-            "NOTIFY_WORKER_METRICS_PORT": str(free_port()),
-            "ZTC_FAILPOINTS": failpoints,
-        },
-        log_dir=log_dir,
-        ready_marker=WORKER_READY,
-    ).start()
+    worker_env = {**env, "ZTC_FAILPOINTS": failpoints}
+    return worker_process("notify", env=worker_env, log_dir=log_dir, name=name).start()
 
 
 def envelope(event: DomainEvent, stream_id: str, version: int) -> EventEnvelope:

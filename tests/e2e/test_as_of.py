@@ -13,12 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
+from intake.demo.catalogue import catalogue
+from intake.demo.loader import EVALUATORS, load_catalogue
 from tests.e2e.conftest import SETTINGS, Slice, bearer, draft_body, prefixed_env
 from ztc_shared.auth import Role, mint_token
-from ztc_shared.demo_catalogue import catalogue
-from ztc_shared.demo_loader import EVALUATORS, load_catalogue
 from ztc_shared.relay import RELAY_READY
-from ztc_shared.testing.processes import (
+from ztc_shared.workers import WORKER_READY
+from ztc_tools.testing.processes import (
     APIS,
     RELAYS,
     WORKERS,
@@ -26,7 +27,6 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
-from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 

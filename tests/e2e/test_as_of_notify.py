@@ -22,7 +22,7 @@ from tests.e2e.notify_receivers import HookReceiver, Mailbox
 from tests.e2e.notify_support import notify_env, start_api, start_worker, wait_for
 from ztc_shared.auth import Role
 from ztc_shared.relay import RELAY_READY
-from ztc_shared.testing.processes import RELAYS, ServiceProcess
+from ztc_tools.testing.processes import RELAYS, ServiceProcess
 
 pytestmark = pytest.mark.integration
 

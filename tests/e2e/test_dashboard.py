@@ -35,7 +35,8 @@ from ztc_shared.auth import Role, mint_token
 from ztc_shared.kafka import service_topic
 from ztc_shared.kafka.publisher import KafkaEventPublisher
 from ztc_shared.relay import RELAY_READY
-from ztc_shared.testing.processes import (
+from ztc_shared.workers import WORKER_READY
+from ztc_tools.testing.processes import (
     APIS,
     RELAYS,
     WORKERS,
@@ -43,7 +44,6 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
-from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 # The machine may be shared: generous waits, never a fixed sleep.

@@ -15,8 +15,8 @@ from tests.e2e.conftest import SETTINGS
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.kafka import ensure_topics, service_topic
 from ztc_shared.kafka.publisher import KafkaEventPublisher
-from ztc_shared.testing.processes import APIS, WORKERS, ServiceProcess, free_port
 from ztc_shared.workers import WORKER_READY
+from ztc_tools.testing.processes import APIS, WORKERS, ServiceProcess, free_port
 
 pytestmark = pytest.mark.integration
 

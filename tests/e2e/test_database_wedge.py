@@ -3,7 +3,7 @@
 FerretDB's ``update`` handler held a pooled connection per update statement until the whole command
 ended, and the pool has 100 per database: two concurrent bulk writes of 64 single-document updates
 waited for each other forever, and so did every later request on that database (the launcher's
-build fixes it: ``ztc_shared.stack.mongo``). A relay catching up on a backlog while the workers
+build fixes it: ``ztc_tools.stack.mongo``). A relay catching up on a backlog while the workers
 apply their batches in the same database did exactly that. Each scenario here bounds every wait, so
 a wedge fails the test instead of hanging it.
 """
@@ -20,12 +20,12 @@ from pymongo import AsyncMongoClient, UpdateOne
 
 from tests.e2e.conftest import draft_body, prefixed_env, start_relay
 from ztc_shared.auth import Role
-from ztc_shared.testing.processes import APIS, WORKERS, ServiceProcess, free_port
+from ztc_shared.workers import WORKER_READY
+from ztc_tools.testing.processes import APIS, WORKERS, ServiceProcess, free_port
 
 pytestmark = pytest.mark.integration
 
 Mongo = AsyncMongoClient[dict[str, Any]]
-WORKER_READY = "projection.worker_started"
 
 
 async def answers(database: Any, collection: str, within: float = 10.0) -> bool:

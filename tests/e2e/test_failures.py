@@ -23,7 +23,7 @@ from ztc_shared.events import encode_event
 from ztc_shared.eventstore.mongo import MongoEventStore
 from ztc_shared.kafka import ensure_topics
 from ztc_shared.testing.eventstore_contract import drafted, envelopes
-from ztc_shared.testing.processes import WORKERS
+from ztc_tools.testing.processes import WORKERS
 
 pytestmark = pytest.mark.integration
 

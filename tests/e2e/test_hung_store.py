@@ -24,8 +24,8 @@ import pytest
 
 from tests.e2e.conftest import bearer, prefixed_env
 from ztc_shared.auth import Role
-from ztc_shared.stack import StackEndpoints
-from ztc_shared.testing.processes import APIS, ServiceProcess, free_port
+from ztc_tools.stack import StackEndpoints
+from ztc_tools.testing.processes import APIS, ServiceProcess, free_port
 
 pytestmark = pytest.mark.integration
 

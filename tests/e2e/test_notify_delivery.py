@@ -31,7 +31,7 @@ from tests.e2e.notify_support import (
 from ztc_shared.auth import Role
 from ztc_shared.contracts.roadshow import RegistrationDeclined
 from ztc_shared.relay import RELAY_READY
-from ztc_shared.testing.processes import RELAYS, ServiceProcess
+from ztc_tools.testing.processes import RELAYS, ServiceProcess
 
 pytestmark = pytest.mark.integration
 

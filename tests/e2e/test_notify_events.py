@@ -33,7 +33,7 @@ from ztc_shared.contracts.notify import notification_stream_id
 from ztc_shared.events import EVENTS, EventEnvelope, decode_event
 from ztc_shared.kafka import service_topic
 from ztc_shared.relay import RELAY_READY
-from ztc_shared.testing.processes import RELAYS, ServiceProcess
+from ztc_tools.testing.processes import RELAYS, ServiceProcess
 
 pytestmark = pytest.mark.integration
 

@@ -23,13 +23,14 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from intake.demo.catalogue import catalogue
+from intake.demo.loader import EVALUATORS, load_catalogue
 from tests.e2e.conftest import SETTINGS, Slice, bearer
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.contracts.identifiers import sample_credit_code
-from ztc_shared.demo_catalogue import catalogue
-from ztc_shared.demo_loader import EVALUATORS, load_catalogue
 from ztc_shared.relay import RELAY_READY
-from ztc_shared.testing.processes import (
+from ztc_shared.workers import WORKER_READY
+from ztc_tools.testing.processes import (
     APIS,
     RELAYS,
     WORKERS,
@@ -37,7 +38,6 @@ from ztc_shared.testing.processes import (
     all_running,
     free_port,
 )
-from ztc_shared.workers import WORKER_READY
 
 pytestmark = pytest.mark.integration
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from intake.demo.catalogue import catalogue
+from intake.demo.loader import EVALUATORS, load_catalogue
 from tests.e2e.conftest import SETTINGS, Slice, bearer
 from ztc_shared.auth import Role, mint_token
-from ztc_shared.demo_catalogue import catalogue
-from ztc_shared.demo_loader import EVALUATORS, load_catalogue
 
 pytestmark = pytest.mark.integration
 

@@ -42,8 +42,8 @@ from ztc_shared.mongo import make_client
 from ztc_shared.projections import MongoProjectionCatalog
 from ztc_shared.projections.rebuild import rebuild_projection
 from ztc_shared.relay import RELAY_READY
-from ztc_shared.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
 from ztc_shared.workers import WORKER_READY
+from ztc_tools.testing.processes import APIS, RELAYS, WORKERS, ServiceProcess, free_port
 
 pytestmark = pytest.mark.integration
 

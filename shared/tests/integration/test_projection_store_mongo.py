@@ -9,8 +9,8 @@ from pymongo import AsyncMongoClient
 from ztc_shared.mongo import make_client
 from ztc_shared.projections import MongoProjectionStore
 from ztc_shared.projections.store import CachedProjectionStore
-from ztc_shared.stack import StackEndpoints
 from ztc_shared.testing.projection_store_contract import ProjectionStoreContract
+from ztc_tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.integration
 

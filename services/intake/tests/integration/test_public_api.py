@@ -30,7 +30,7 @@ from ztc_shared.projections import (
     MongoProjectionStore,
     ProjectionRunner,
 )
-from ztc_shared.stack import StackEndpoints
+from ztc_tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.integration
 

@@ -1,8 +1,8 @@
 """The demo catalogue `make run` loads: distinct, valid, spread over fields, provinces and stages."""
 
+from intake.demo.catalogue import catalogue
 from intake.domain.commands import DraftAchievement
 from ztc_shared.contracts.taxonomy import IndustryField
-from ztc_shared.demo_catalogue import catalogue
 
 
 def test_three_hundred_distinct_achievements_that_intake_accepts() -> None:

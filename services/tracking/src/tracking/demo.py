@@ -1,5 +1,5 @@
-"""Demo data for ``make run``: a few tracking cases at every rung of the ladder, and a draft
-year-end summary, loaded through tracking's HTTP API.
+"""Demo data for ``make run`` (registered in ``services/tracking/service.toml``): a few tracking
+cases at every rung of the ladder, and a draft year-end summary, loaded through tracking's HTTP API.
 
 ``load_demo(tracking_url, tokens)`` opens the demo cases by hand (as the provincial department) and
 records, as the demo host, what happened on them: negotiations, deals, a landing with policy
@@ -16,14 +16,15 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
+from ztc_shared.auth import Role
 from ztc_shared.contracts.identifiers import sample_credit_code
 from ztc_shared.contracts.tracking import intent_case_id, pitch_case_id
 
-DEMO_HOST = "demo-host-sz"  # the host of roadshow's demo (ztc_shared.demo_roadshow)
+DEMO_HOST = "demo-host-sz"  # the host of roadshow's demo (roadshow.demo.HOSTS)
 DEMO_ROADSHOW = "roadshow-demo-tracking"
 
 
@@ -149,6 +150,35 @@ class DemoReport:
     cases: list[str] = field(default_factory=list)
     steps: int = 0
     failures: list[str] = field(default_factory=list)
+
+
+class DemoRun(Protocol):
+    """What ``make run`` hands a demo step; only what this module uses."""
+
+    @property
+    def province(self) -> tuple[str, str]: ...
+    def url(self, service: str) -> str: ...
+    def token(self, role: Role, subject: str, name: str | None = None) -> str: ...
+    def say(self, line: str) -> None: ...
+
+
+class DemoStepFailed(Exception):
+    """A demo request was refused; the message says which and why."""
+
+
+async def load_demo_step(run: DemoRun) -> list[str]:
+    """The demo step: :func:`load_demo` with the demo host's and the province's tokens."""
+    tokens = {
+        "host": run.token(Role.HOST, DEMO_HOST),
+        "province": run.token(Role.PROVINCE, *run.province),
+    }
+    report = await load_demo(run.url("tracking"), tokens)
+    if report.failures:
+        raise DemoStepFailed(f"tracking demo: {report.failures[0]}")
+    run.say(
+        f"  跟踪演示数据 tracking: {len(report.cases)} 个跟踪案例 cases, {report.steps} 条记录 steps"
+    )
+    return []
 
 
 def _key(*parts: str) -> str:

@@ -55,7 +55,7 @@ IDEMPOTENCY = "idempotency"
 DUPLICATE_KEY = 11000
 # At most this many commits go into one insert. Marks go 99 to a command: an unpatched FerretDB 1.24
 # holds a pooled connection per update statement until its command ends, 100 per database (the local
-# stack's build closes each at once: ztc_shared.stack.mongo), so a larger command wedged it alone.
+# stack's build closes each at once: ztc_tools.stack.mongo), so a larger command wedged it alone.
 MAX_GROUP = 256
 MAX_UPDATES_PER_COMMAND = 99
 MAX_DELETES_PER_COMMAND = 500

@@ -2,7 +2,7 @@
 
 Two ways to adopt it, both a few lines:
 
-* A query that rehydrates an aggregate from the event store (intake's achievement, screening's
+* A query that rehydrates an aggregate from the event store (an achievement, a screening
   round) loads the stream with :func:`load_as_of` instead of ``store.load`` and goes on as before:
   the same code gives the same answer it gave live at that moment.
 * A query that reads a projection folds the projection's own pure ``apply`` over the events recorded

@@ -1,6 +1,6 @@
 """As of a moment from a topic, for services that hold another service's events only as a
-consumer (the dashboard): read the topics from the beginning up to their ends as they stand now,
-and keep the events that occurred by then.
+consumer (a read model over other services' topics): read the topics from the beginning up to
+their ends as they stand now, and keep the events that occurred by then.
 
 A consumer has no producer's commit documents, so the moment is the envelope's ``occurred_at`` (when
 the command was decided, a few milliseconds before it was recorded). Messages it cannot read are

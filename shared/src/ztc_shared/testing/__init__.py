@@ -1,1 +1,2 @@
-"""Test support shared by every service: contract suites, the stack fixture, service processes."""
+"""Test support shared by every service: the contract suites its fakes and adapters pass (the stack
+fixture and the service processes are the tools', ztc_tools.testing)."""

@@ -11,7 +11,7 @@ from ztc_shared.application.commands import CommandContext, CommandResult
 
 
 class CommandHandling(Protocol):
-    """A service's command facade (``Intake``, ``Screening``, …)."""
+    """A service's command facade: the object its routes hand commands to."""
 
     async def handle(
         self, command: Any, context: CommandContext, stream_id: str | None = None

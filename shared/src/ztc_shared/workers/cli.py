@@ -1,10 +1,10 @@
 """A service's worker command: ``run`` a projection or a reaction, ``rebuild`` a projection, or
 list and replay a reaction's ``dead-letters``.
 
-screening-worker run library
-screening-worker run roadshows        (a reaction: see ztc_shared.reactions)
-screening-worker rebuild library [--no-switch]
-screening-worker dead-letters roadshows [--replay]
+<service>-worker run <projection>
+<service>-worker run <reaction>       (see ztc_shared.reactions)
+<service>-worker rebuild <projection> [--no-switch]
+<service>-worker dead-letters <reaction> [--replay]
 """
 
 from __future__ import annotations

@@ -1,6 +1,0 @@
-"""Event schema compatibility: the released-schema snapshot and the check that guards it."""
-
-from ztc_shared.compat.released import Problem, check, load_released, release, snapshot
-from ztc_shared.compat.rules import breaking_changes
-
-__all__ = ["Problem", "breaking_changes", "check", "load_released", "release", "snapshot"]

@@ -1,0 +1,1 @@
+"""Test support that needs the tools: the session's stack fixture and the service processes."""
