@@ -38,6 +38,12 @@ def faust_app(
         "topic_disable_leader": True,
         "producer_acks": -1,
         "stream_wait_empty": True,
+        # A worker killed with kill -9 holds its partitions until its session expires: the group
+        # waits for it before a restarted (or surviving) worker gets them. faust's 60 s left a
+        # restarted worker stale for a minute; 8 s with a heartbeat every second still rides out
+        # a loop busy for several seconds (a large batch, jieba's first load).
+        "broker_session_timeout": 8.0,
+        "broker_heartbeat_interval": 1.0,
     }
     settings.update(options)
     return faust.App(group_id, **settings)
