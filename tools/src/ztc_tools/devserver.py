@@ -66,6 +66,12 @@ STOP_GRACE_S = 10.0
 RESTART_BACKOFF_S = 1.0
 RESTART_BACKOFF_MAX_S = 30.0
 STABLE_AFTER_S = 30.0  # a process that ran this long restarts after the shortest backoff again
+# An API whose /healthz says it hangs (a hung store: 503), or does not answer, this many checks in
+# a row, LIVENESS_PERIOD_S apart, is killed and so restarted — what Kubernetes' liveness probe
+# does in production (deploy/k8s).
+LIVENESS_PERIOD_S = 10.0
+LIVENESS_TIMEOUT_S = 3.0
+LIVENESS_FAILURES = 3
 # SIGHUP too: the services run in sessions of their own, so a closed terminal would orphan them
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 BANNER_END = "按 Ctrl-C 停止全部服务 · Press Ctrl-C to stop everything"
@@ -144,11 +150,35 @@ class Supervised:
     backoff: float = 0.0  # the last restart's backoff; 0 until it first exits
     awaiting_ready: bool = False
     restarts: int = 0
+    liveness_checked_at: float = 0.0
+    liveness_failures: int = 0
 
     def start(self) -> None:
         self.process.start()
         self.started_at = time.monotonic()
         self.restart_at = None
+        self.liveness_failures = 0
+
+    def is_alive(self) -> bool:
+        """``/healthz`` answers 200. An API that is not (it hangs on its store, or answers
+        nothing in time) is better restarted."""
+        try:
+            return (
+                httpx.get(f"{self.process.url}/healthz", timeout=LIVENESS_TIMEOUT_S).status_code
+                == 200
+            )
+        except httpx.HTTPError:
+            return False
+
+    def hung(self, now: float) -> bool:
+        """Check liveness when due; whether the API has now failed enough checks in a row."""
+        if self.kind != "api" or self.awaiting_ready:
+            return False
+        if now - self.liveness_checked_at < LIVENESS_PERIOD_S:
+            return False
+        self.liveness_checked_at = now
+        self.liveness_failures = 0 if self.is_alive() else self.liveness_failures + 1
+        return self.liveness_failures >= LIVENESS_FAILURES
 
     @property
     def pid(self) -> int | None:
@@ -557,6 +587,14 @@ class DevServer:
                     process=supervised.label,
                     seconds=round(now - supervised.started_at, 1),
                 )
+            elif supervised.hung(now):
+                log.error(
+                    "devserver.process_hung",
+                    process=supervised.label,
+                    failed_checks=supervised.liveness_failures,
+                    log_file=str(supervised.process.log_path),
+                )
+                _stop_all([supervised.process], STOP_GRACE_S)  # restarted below, next round
             return
         popen = supervised.process.process
         code = popen.returncode if popen is not None else None
