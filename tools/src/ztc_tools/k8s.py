@@ -152,10 +152,12 @@ spec:
             periodSeconds: 10
             timeoutSeconds: 7
             failureThreshold: 3
+          # /healthz reads the store within 3 s and fails once that read has hung for
+          # LIVENESS_HANG_S (30 s): a hung store restarts the process, a down one does not.
           livenessProbe:
             httpGet: {{ path: /healthz, port: http }}
             periodSeconds: 10
-            timeoutSeconds: 3
+            timeoutSeconds: 5
             failureThreshold: 3
           resources:
             requests: {{ cpu: 100m, memory: 256Mi }}
