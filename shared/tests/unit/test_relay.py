@@ -77,3 +77,32 @@ async def test_only_the_lease_holder_publishes_until_its_lease_expires() -> None
     clock.advance(timedelta(seconds=11))  # r1 died and stopped renewing
     assert await relay(store, publisher, second).publish_once() == 3
     assert not await first.acquire()
+
+
+async def test_a_stop_does_not_wait_on_a_store_that_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import time
+
+    from ztc_shared.relay import relay as relay_module
+
+    class HangingLease(InMemoryLease):
+        async def release(self) -> None:
+            await asyncio.Event().wait()  # the lease's store never answers
+
+    monkeypatch.setattr(relay_module, "LEASE_RELEASE_TIMEOUT_S", 0.2)
+    store, publisher = await filled_store(), InMemoryPublisher()
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    running = OutboxRelay(
+        store,
+        publisher,
+        HangingLease({}, "r1", ttl=timedelta(seconds=10), clock=clock),
+        topic=TOPIC,
+        service="intake",
+    )
+    task = asyncio.create_task(running.run())
+    await asyncio.sleep(0.1)
+    assert await store.count_unpublished() == 0  # it ran
+    started = time.monotonic()
+    running.stop()
+    await asyncio.wait_for(task, 5)
+    assert time.monotonic() - started < 2

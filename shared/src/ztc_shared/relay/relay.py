@@ -21,6 +21,7 @@ from ztc_shared.relay.lease import Lease
 log = structlog.get_logger()
 
 SETTLE_TIMEOUT_S = 10.0
+LEASE_RELEASE_TIMEOUT_S = 5.0
 # The line a relay logs once it runs: make run, the tests and the supervisors wait for it.
 RELAY_READY = "relay.started"
 
@@ -101,7 +102,11 @@ class OutboxRelay:
                 await asyncio.wait_for(self._store.settle(), timeout=SETTLE_TIMEOUT_S)
             except TimeoutError:
                 log.warning("relay.unsettled_on_stop")
-            await self._lease.release()
+            try:
+                # A hung store must not hold the stop: an unreleased lease expires by itself.
+                await asyncio.wait_for(self._lease.release(), timeout=LEASE_RELEASE_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("relay.lease_not_released", expires_by_itself=True)
             log.info("relay.stopped", owner=self._lease.owner)
 
     def stop(self) -> None:
