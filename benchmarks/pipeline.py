@@ -730,10 +730,11 @@ async def open_loop(
     intake_db: AsyncDatabase[dict[str, Any]],
     screening_db: AsyncDatabase[dict[str, Any]],
 ) -> None:
-    token = mint_token(
+    # The holder who drafted them submits; an agency reads the library.
+    holder = mint_token(ServiceSettings(), subject="bench-holder", role=Role.HOLDER, region=REGION)
+    agency = mint_token(
         ServiceSettings(), subject="bench-agency", role=Role.SUPPORT_ORG, region=REGION
     )
-    headers = {"Authorization": f"Bearer {token}"}
     # aiohttp, not httpx, drives the load: httpx's pool spent most of this process's CPU on its
     # own bookkeeping at 60 requests/s, so the client, not the services, set the pace.
     # Requests in flight are bounded by semaphores as well as by the connectors.
@@ -823,12 +824,12 @@ async def open_loop(
             aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=MAX_IN_FLIGHT),
                 timeout=timeout,
-                headers=headers,
+                headers={"Authorization": f"Bearer {holder}"},
             ) as intake_http,
             aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=MAX_IN_FLIGHT),
                 timeout=timeout,
-                headers=headers,
+                headers={"Authorization": f"Bearer {agency}"},
             ) as screening_http,
         ):
             for index, achievement_id in enumerate(ids):
