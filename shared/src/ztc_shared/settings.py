@@ -42,6 +42,12 @@ class ServiceSettings(BaseSettings):
 
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_ms: int = Field(default=20, ge=1)
+    # Idle, a relay sleeps until a commit rings it (UDP on relay_wake_host, its address kept in
+    # its lease) and looks by itself at most every relay_idle_poll_ms (ztc_shared.relay.wake).
+    # In Kubernetes: relay_wake_host 0.0.0.0 and relay_wake_advertised the pod's IP.
+    relay_idle_poll_ms: int = Field(default=1000, ge=1)
+    relay_wake_host: str = "127.0.0.1"
+    relay_wake_advertised: str = ""
     relay_lease_seconds: int = Field(default=10, ge=1)
     projection_batch_size: int = Field(default=500, ge=1)
     worker_data_dir: str = Field(

@@ -106,3 +106,91 @@ async def test_a_stop_does_not_wait_on_a_store_that_hangs(monkeypatch: pytest.Mo
     running.stop()
     await asyncio.wait_for(task, 5)
     assert time.monotonic() - started < 2
+
+
+async def test_an_idle_relay_sleeps_until_rung_and_then_publishes_at_once() -> None:
+    import asyncio
+
+    from ztc_shared.relay.wake import Doorbell
+
+    store, publisher = InMemoryEventStore(), InMemoryPublisher()
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    doorbell = Doorbell()
+    await doorbell.open("127.0.0.1")
+    running = OutboxRelay(
+        store,
+        publisher,
+        lease({}, "r1", clock),
+        topic=TOPIC,
+        service="intake",
+        idle_poll=timedelta(seconds=30),
+        doorbell=doorbell,
+    )
+    task = asyncio.create_task(running.run())
+    try:
+        await asyncio.sleep(0.5)
+        assert running.polls == 1  # looked once, found nothing, and slept: no polling
+        await store.append(
+            stream_id="a",
+            stream_type="achievement",
+            expected_version=0,
+            events=envelopes("a", 1, drafted()),
+            committed_at=T0,
+        )
+        doorbell.ring()
+        for _ in range(50):
+            if publisher.published.get(TOPIC):
+                break
+            await asyncio.sleep(0.01)
+        assert [e.stream_id for e in publisher.published[TOPIC]] == ["a"]
+    finally:
+        running.stop()
+        await asyncio.wait_for(task, 5)
+        doorbell.close()
+
+
+async def test_without_a_doorbell_an_idle_relay_backs_off_to_its_idle_poll() -> None:
+    import asyncio
+
+    store, publisher = InMemoryEventStore(), InMemoryPublisher()
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    running = OutboxRelay(
+        store,
+        publisher,
+        lease({}, "r1", clock),
+        topic=TOPIC,
+        service="intake",
+        poll_interval=timedelta(milliseconds=10),
+        idle_poll=timedelta(milliseconds=200),
+    )
+    task = asyncio.create_task(running.run())
+    await asyncio.sleep(1.0)
+    running.stop()
+    await asyncio.wait_for(task, 5)
+    # 10, 20, 40, 80, 160, then every 200 ms: about 8 looks in a second, not 100
+    assert 4 <= running.polls <= 12
+
+
+async def test_a_commit_rings_the_relay_at_the_address_its_lease_gives() -> None:
+    import asyncio
+
+    from ztc_shared.relay.wake import Doorbell, RelayNudger
+
+    doorbell = Doorbell()
+    address = await doorbell.open("127.0.0.1")
+
+    class Leases:
+        async def find_one(self, query: dict[str, str], fields: object) -> dict[str, str]:
+            assert query == {"_id": "relay"}
+            return {"_id": "relay", "wake": address}
+
+    nudger = RelayNudger(Leases())  # type: ignore[arg-type]
+    try:
+        nudger.nudge()  # looks the address up, then rings
+        assert await doorbell.wait(2.0) is True
+        nudger.nudge()  # the address is known now: rung straight away
+        assert await doorbell.wait(2.0) is True
+        assert await doorbell.wait(0.1) is False  # nothing rang since
+    finally:
+        nudger.close()
+        doorbell.close()

@@ -237,6 +237,13 @@ spec:
 {_command(m.relay.module)}
 {_env_from(m)}
 {_env(m, "relay", optional=False)}
+            # Idle, the relay sleeps until a commit rings it over UDP at the address its lease
+            # gives (ztc_shared.relay.wake); it looks by itself once a second anyway.
+            - name: RELAY_WAKE_HOST
+              value: 0.0.0.0
+            - name: RELAY_WAKE_ADVERTISED
+              valueFrom:
+                fieldRef: {{ fieldPath: status.podIP }}
           # The relay serves no HTTP endpoint (ADR 0003: its backlog is reported by the API's
           # /metrics), so it has no probes: a crash restarts the container.
           resources:

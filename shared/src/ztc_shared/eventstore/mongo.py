@@ -46,10 +46,12 @@ from ztc_shared.events.envelope import EventEnvelope
 from ztc_shared.events.registry import EVENTS, EventRegistry
 from ztc_shared.eventstore.ports import Commit, ConcurrencyConflict, LoadedStream
 from ztc_shared.mongo.portable import ensure_portable
+from ztc_shared.relay.wake import RelayNudger
 
 log = structlog.get_logger(__name__)
 
 COMMITS = "commits"
+LEASES = "leases"  # the relay's lease, where it says how to wake it
 OUTBOX = "outbox"
 IDEMPOTENCY = "idempotency"
 DUPLICATE_KEY = 11000
@@ -93,8 +95,12 @@ class MongoEventStore:
         registry: EventRegistry = EVENTS,
         published_cache_size: int = 100_000,
         stream_cache_size: int = 10_000,
+        wake_relay: bool = True,
     ) -> None:
         self._commits = database[COMMITS]
+        # After each commit, ring the relay holding the lease (ztc_shared.relay.wake): an idle
+        # relay then sleeps instead of polling, and still publishes at once.
+        self._nudger = RelayNudger(database[LEASES]) if wake_relay else None
         self._outbox = database[OUTBOX]
         self._idempotency = database[IDEMPOTENCY]
         self._registry = registry
@@ -191,6 +197,8 @@ class MongoEventStore:
             actual = (await self.load(stream_id, fresh=True)).version
             raise ConcurrencyConflict(stream_id, expected_version, actual) from None
         self._extend_cached_stream(stream_id, expected_version, events, document["committed_at"])
+        if self._nudger is not None:
+            self._nudger.nudge()
         return Commit(
             commit_id=identifier,
             stream_id=stream_id,

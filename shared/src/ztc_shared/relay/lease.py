@@ -37,12 +37,15 @@ class MongoLease:
         *,
         ttl: timedelta,
         clock: Clock,
+        details: dict[str, Any] | None = None,
     ) -> None:
         self._collection = collection
         self._name = name
         self.owner = owner
         self._ttl = ttl
         self._clock = clock
+        # What the holder tells others with the lease (the relay: where to wake it).
+        self.details = dict(details or {})
         self._renew_after: datetime | None = None
 
     async def acquire(self) -> bool:
@@ -52,7 +55,14 @@ class MongoLease:
         try:
             document = await self._collection.find_one_and_update(
                 {"_id": self._name, "$or": [{"owner": self.owner}, {"expires_at": {"$lt": now}}]},
-                {"$set": {"owner": self.owner, "expires_at": now + self._ttl, "renewed_at": now}},
+                {
+                    "$set": {
+                        **self.details,
+                        "owner": self.owner,
+                        "expires_at": now + self._ttl,
+                        "renewed_at": now,
+                    }
+                },
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
             )

@@ -17,6 +17,7 @@ from ztc_shared.eventstore.ports import Outbox
 from ztc_shared.kafka.publisher import EventPublisher
 from ztc_shared.observability import metrics
 from ztc_shared.relay.lease import Lease
+from ztc_shared.relay.wake import Doorbell
 
 log = structlog.get_logger()
 
@@ -39,6 +40,8 @@ class OutboxRelay:
         poll_interval: timedelta = timedelta(milliseconds=20),
         lease_retry: timedelta = timedelta(seconds=2),
         sweep_interval: timedelta = timedelta(minutes=5),
+        idle_poll: timedelta = timedelta(seconds=1),
+        doorbell: Doorbell | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -51,6 +54,12 @@ class OutboxRelay:
         self._sweep_interval = sweep_interval.total_seconds()
         self._next_sweep = 0.0
         self._stopping = asyncio.Event()
+        # Idle, a relay looks again after ``idle_poll`` at the latest; woken by its doorbell (a
+        # commit was made) it looks at once. Without a doorbell it backs off from ``poll`` to it.
+        self._idle_poll = max(idle_poll.total_seconds(), self._poll)
+        self._doorbell = doorbell
+        self._idle = self._poll
+        self.polls = 0  # how often it looked (tests and the idle benchmark read it)
 
     async def publish_once(self) -> int | None:
         """Publish one batch; the number of commits sent, or ``None`` when another instance leads."""
@@ -62,6 +71,7 @@ class OutboxRelay:
             if restored:
                 log.warning("relay.sweep_restored", commits=restored)
             self._next_sweep = time.monotonic() + self._sweep_interval
+        self.polls += 1
         commits = await self._store.unpublished(self._batch_size)
         if not commits:
             metrics.RELAY_BACKLOG.labels(self._service).set(0)
@@ -95,7 +105,13 @@ class OutboxRelay:
                 if leased != holding:
                     holding = leased
                     log.info("relay.lease", holding=holding, owner=self._lease.owner)
-                await self._sleep(self._poll if leased else self._lease_retry)
+                if not leased:
+                    await self._sleep(self._lease_retry)
+                elif sent:
+                    self._idle = self._poll  # busy: a short pause gathers the next batch
+                    await self._sleep(self._poll)
+                else:
+                    await self._wait_for_work()
         finally:
             try:
                 # Published flags still being written; what a timeout leaves, a sweep re-sends.
@@ -111,6 +127,15 @@ class OutboxRelay:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._doorbell is not None:
+            self._doorbell.ring()
+
+    async def _wait_for_work(self) -> None:
+        if self._doorbell is not None:
+            await self._doorbell.wait(self._idle_poll)
+            return
+        await self._sleep(self._idle)
+        self._idle = min(self._idle * 2, self._idle_poll)
 
     async def _sleep(self, seconds: float) -> None:
         try:

@@ -20,13 +20,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ztc_shared import failpoints
 from ztc_shared.clock import SystemClock
-from ztc_shared.eventstore.mongo import prepare_event_store
+from ztc_shared.eventstore.mongo import LEASES, prepare_event_store
 from ztc_shared.eventstore.ports import Outbox
 from ztc_shared.kafka import KafkaEventPublisher, dlq_topic, ensure_topics, service_topic
 from ztc_shared.mongo import make_client
 from ztc_shared.observability.logging import configure_logging
 from ztc_shared.relay.lease import MongoLease
 from ztc_shared.relay.relay import OutboxRelay
+from ztc_shared.relay.wake import Doorbell
 from ztc_shared.settings import ServiceSettings
 
 log = structlog.get_logger()
@@ -54,12 +55,15 @@ async def serve_relay(settings: ServiceSettings, outbox: OutboxOf) -> None:
     )
     await publisher.start()
     owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    doorbell = Doorbell()
+    wake = await doorbell.open(settings.relay_wake_host, settings.relay_wake_advertised or None)
     lease = MongoLease(
-        database["leases"],
+        database[LEASES],
         "relay",
         owner,
         ttl=timedelta(seconds=settings.relay_lease_seconds),
         clock=SystemClock(),
+        details={"wake": wake},
     )
     relay = OutboxRelay(
         store,
@@ -69,6 +73,8 @@ async def serve_relay(settings: ServiceSettings, outbox: OutboxOf) -> None:
         service=settings.service,
         batch_size=settings.relay_batch_size,
         poll_interval=timedelta(milliseconds=settings.relay_poll_ms),
+        idle_poll=timedelta(milliseconds=settings.relay_idle_poll_ms),
+        doorbell=doorbell,
     )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -76,6 +82,7 @@ async def serve_relay(settings: ServiceSettings, outbox: OutboxOf) -> None:
     try:
         await relay.run()
     finally:
+        doorbell.close()
         await publisher.stop()
         await client.close()
 
