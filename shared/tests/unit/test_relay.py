@@ -172,7 +172,6 @@ async def test_without_a_doorbell_an_idle_relay_backs_off_to_its_idle_poll() -> 
 
 
 async def test_a_commit_rings_the_relay_at_the_address_its_lease_gives() -> None:
-    import asyncio
 
     from ztc_shared.relay.wake import Doorbell, RelayNudger
 

@@ -1,7 +1,7 @@
 """The projection worker on faust-streaming.
 
 One faust app per projection generation: its id is the generation's consumer group. The agent takes
-batches with ``noack_take`` and acknowledges them only after ``BatchProcessor`` has written them, so
+batches with ``quiet_take`` and acknowledges them only after ``BatchProcessor`` has written them, so
 offsets are committed only after the write. A timer watches the catalog and stops the worker when a
 rebuild has switched in a newer generation; started again, it serves that generation.
 """
@@ -22,6 +22,7 @@ from ztc_shared.projections.processing import STATUS, BatchProcessor
 from ztc_shared.projections.runner import ProjectionDefinition, ProjectionRunner
 from ztc_shared.projections.store import CachedProjectionStore, MongoProjectionStore
 from ztc_shared.workers import WORKER_READY
+from ztc_shared.workers.batching import quiet_take
 from ztc_shared.workers.faust_app import faust_app, message_of, run_worker
 from ztc_shared.workers.messages import KafkaDeadLetterSink
 
@@ -75,8 +76,8 @@ def build_projection_app(
 
     @app.agent(topic, name=f"{service}.{definition.name}.projector")
     async def project(stream: faust.StreamT[Any]) -> None:
-        # noack_take: we acknowledge each batch ourselves, after it is written.
-        async for events in stream.noack_take(batch_size, within=batch_within):  # type: ignore[attr-defined]
+        # quiet_take acknowledges nothing: we ack each batch ourselves, after it is written.
+        async for events in quiet_take(stream, batch_size, batch_within):
             messages = [message_of(event) for event in events]
             await (await processor()).process(messages)
             for event in events:

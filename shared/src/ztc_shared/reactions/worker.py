@@ -1,6 +1,6 @@
 """The reaction worker on faust-streaming: one consumer group per reaction.
 
-Batches are taken with ``noack_take`` and acknowledged only after every command of the batch is
+Batches are taken with ``quiet_take`` and acknowledged only after every command of the batch is
 stored (or refused and dead-lettered), so offsets never run ahead of the decisions.
 """
 
@@ -21,6 +21,7 @@ from ztc_shared.observability.logging import configure_logging
 from ztc_shared.reactions.runner import ReactionDefinition, ReactionRunner, handle_until_done
 from ztc_shared.settings import ServiceSettings
 from ztc_shared.workers import WORKER_READY
+from ztc_shared.workers.batching import quiet_take
 from ztc_shared.workers.faust_app import faust_app, message_of, run_worker
 from ztc_shared.workers.messages import KafkaDeadLetterSink
 
@@ -59,7 +60,7 @@ def build_reaction_app(settings: ServiceSettings, definition: ReactionDefinition
 
     @app.agent(topic, name=f"{settings.service}.{definition.name}.reactor")
     async def react(stream: faust.StreamT[Any]) -> None:
-        async for events in stream.noack_take(BATCH, within=0.05):  # type: ignore[attr-defined]
+        async for events in quiet_take(stream, BATCH, 0.05):
             messages = [message_of(event, with_timestamp=False) for event in events]
             outcome = await handle_until_done(await runner(), messages)
             if outcome.dead_letters:

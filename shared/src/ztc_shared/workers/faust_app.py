@@ -1,6 +1,6 @@
 """One way to build the faust app of a worker, so that every worker consumes alike.
 
-Every worker takes raw records in batches with ``noack_take`` and acknowledges them itself after
+Every worker takes raw records in batches with ``quiet_take`` and acknowledges them itself after
 its write, from the earliest offset of a new group, and produces (its dead letters) with
 ``acks=all``. Only the group, where its data lives, the batch size and a few timeouts differ.
 """

@@ -38,6 +38,7 @@ from ztc_shared.projections.processing import STATUS, BatchProcessor
 from ztc_shared.projections.runner import ProjectionRunner
 from ztc_shared.projections.store import MongoProjectionStore
 from ztc_shared.workers import WORKER_READY
+from ztc_shared.workers.batching import quiet_take
 from ztc_shared.workers.faust_app import faust_app, message_of, run_worker
 from ztc_shared.workers.messages import KafkaDeadLetterSink
 
@@ -104,8 +105,8 @@ def build_app(settings: NotifySettings) -> faust.App:
 
     @app.agent(topic, name="notify.reactions")
     async def react(stream: faust.StreamT[Any]) -> None:
-        async for events in stream.noack_take(  # type: ignore[attr-defined]
-            settings.projection_batch_size, within=settings.projection_batch_within_ms / 1000
+        async for events in quiet_take(
+            stream, settings.projection_batch_size, settings.projection_batch_within_ms / 1000
         ):
             messages = [message_of(event, with_timestamp=False) for event in events]
             delay = 0.2
