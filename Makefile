@@ -52,8 +52,9 @@ format: install
 screenshots: install ## refresh the README's screenshots (the browser tests, saving to docs/screenshots)
 	ZTC_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_dashboard.py -q
 
-bench: install ## every benchmark (pipeline, ranking, scheduler, dashboard, tracking figures, as_of, dashboard as_of, notify claims); figures go to docs/benchmarks.md
+bench: install ## every benchmark (pipeline, idle stack, ranking, scheduler, dashboard, tracking figures, as_of, dashboard as_of, notify claims); figures go to docs/benchmarks.md
 	$(BIN)/python -m benchmarks.pipeline
+	$(BIN)/python -m benchmarks.idle
 	$(BIN)/python -m benchmarks.ranking
 	$(BIN)/python -m benchmarks.scheduler
 	$(BIN)/python -m benchmarks.dashboard

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ztc_tools.devserver import BANNER_END
-from ztc_tools.stack import StackSettings, ensure_stack
+from ztc_tools.stack import StackSettings, ensure_stack, stop_stack
 from ztc_tools.stack.state import load_records
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,14 +167,18 @@ def main() -> None:
     windows = []
     configs = [] if options.skip_baseline else [("baseline", {"RELAY_IDLE_POLL_MS": "20"})]
     configs.append(("current", {}))
-    for label, extra in configs:
-        env = {
-            **base,
-            **extra,
-            "ZTC_TOPIC_PREFIX": f"idle{run}{label}.",
-            "ZTC_DATABASE_PREFIX": f"idle{run}{label}_",
-        }
-        windows.append(measure(label, env, options.seconds, options.settle, external=external))
+    try:
+        for label, extra in configs:
+            env = {
+                **base,
+                **extra,
+                "ZTC_TOPIC_PREFIX": f"idle{run}{label}.",
+                "ZTC_DATABASE_PREFIX": f"idle{run}{label}_",
+            }
+            windows.append(measure(label, env, options.seconds, options.settle, external=external))
+    finally:
+        if endpoints.started and not StackSettings().keep_stack:
+            stop_stack(StackSettings())
     print()
     print(
         f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
