@@ -15,7 +15,7 @@ outcome stands.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from ztc_shared.clock import Clock
 from ztc_shared.domain.aggregate import Aggregate
 from ztc_shared.domain.errors import DomainError, NotFound, StateConflict
-from ztc_shared.events.envelope import EventEnvelope, new_envelope
+from ztc_shared.events.envelope import DomainEvent, EventEnvelope, new_envelope
 from ztc_shared.events.registry import EVENTS, EventRegistry
 from ztc_shared.eventstore.ports import (
     CommandStore,
@@ -64,6 +64,30 @@ class CommandResult:
     events: tuple[EventEnvelope, ...]
     body: dict[str, Any]
     replayed: bool = False
+
+
+def envelopes_of(
+    events: Sequence[DomainEvent],
+    stream_id: str,
+    after_version: int,
+    occurred_at: datetime,
+    context: CommandContext,
+) -> list[EventEnvelope]:
+    """``events`` as the next envelopes of ``stream_id`` (versions after ``after_version``), with
+    the context's region, actor and correlation."""
+    return [
+        new_envelope(
+            event,
+            stream_id=stream_id,
+            stream_version=after_version + index,
+            occurred_at=occurred_at,
+            region=context.region,
+            actor=context.actor,
+            correlation_id=context.correlation_id,
+            causation_id=context.causation_id,
+        )
+        for index, event in enumerate(events, start=1)
+    ]
 
 
 def _truncate_ms(moment: datetime) -> datetime:
@@ -170,19 +194,7 @@ class _Attempt:
             # Keep commit times increasing within a stream even across hosts whose clocks differ,
             # so the relay's time order is always the stream's version order.
             committed_at = loaded.last_committed_at + _ONE_MS
-        envelopes = [
-            new_envelope(
-                event,
-                stream_id=stream_id,
-                stream_version=loaded.version + index,
-                occurred_at=now,
-                region=context.region,
-                actor=context.actor,
-                correlation_id=context.correlation_id,
-                causation_id=context.causation_id,
-            )
-            for index, event in enumerate(pending, start=1)
-        ]
+        envelopes = envelopes_of(pending, stream_id, loaded.version, now, context)
         last_version = loaded.version + len(envelopes)
         reply = body(aggregate, last_version) if body else None
         commit = await store.append(

@@ -28,8 +28,9 @@ from typing import Any, TypeVar
 import pytest
 
 from ztc_shared.application import CommandContext, CommandResult
+from ztc_shared.application.commands import envelopes_of
 from ztc_shared.domain import Aggregate, DomainError, Forbidden, NotFound
-from ztc_shared.events import DomainEvent, EventEnvelope, new_envelope
+from ztc_shared.events import DomainEvent, EventEnvelope
 from ztc_shared.events.registry import EVENTS, EventRegistry
 from ztc_shared.eventstore.ports import EventStore
 
@@ -88,19 +89,7 @@ class Scenario:
         who = self._context(context)
         at = self.now or datetime.now(UTC)
         loaded = await self.store.load(stream)
-        envelopes = [
-            new_envelope(
-                event,
-                stream_id=stream,
-                stream_version=loaded.version + index,
-                occurred_at=at,
-                region=who.region,
-                actor=who.actor,
-                correlation_id=who.correlation_id,
-                causation_id=who.causation_id,
-            )
-            for index, event in enumerate(events, start=1)
-        ]
+        envelopes = envelopes_of(events, stream, loaded.version, at, who)
         await self.store.append(
             stream_id=stream,
             stream_type=events[0].stream_type,
