@@ -97,8 +97,8 @@ def rank(candidates: Sequence[Mapping[str, Any]], terms: Sequence[str]) -> list[
 
 def reader_scope(principal: Principal) -> dict[str, Any]:
     """The catalogue filter of what ``principal`` may see (mirrors ``may_read``): holders their own,
-    an institution its own (by organisation id, not by name), evaluators what they are assigned or evaluated, operators everything
-    (a province is held to its region by the route)."""
+    an institution its own (by organisation id, not by name), evaluators what they are assigned or
+    evaluated, operators everything (a province is held to its region by the route)."""
     if principal.role in OPERATORS:
         return {}
     mine: list[dict[str, Any]] = [

@@ -316,9 +316,9 @@ ACHIEVEMENTS_AS_OF = AggregateSnapshots(Achievement)
 
 
 def may_read(principal: Principal, achievement: Achievement) -> bool:
-    """Holders their own; an institution (by its organisation id) its own; evaluators what they were assigned; a company
-    what its holder granted it; the province (its region is checked at the route) and the Torch
-    Center everything."""
+    """Holders their own; an institution (by its organisation id) its own; evaluators what they
+    were assigned; a company what its holder granted it; the province (its region is checked at
+    the route) and the Torch Center everything."""
     actor = Actor(
         id=principal.subject, role=principal.role.value, organisation=principal.organisation
     )
