@@ -15,8 +15,8 @@ holder A made for that row alone (the row's commands may change it); ``{roadshow
 ``{call}`` a collection call, ``{application}`` the approved host application. Ids that name
 nothing (``none``) test the guard before the record: an allowed caller gets 404.
 
-``secrets`` of a row: seeded values (or a record's id: ``{achievement}``) that must appear in no
-answer to a caller outside ``sees``.
+``secrets`` of a row: seeded values (or a record's id: ``{achievement}``), each with the callers
+who may see it; it must appear in no answer to anybody else.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from typing import Any
 
 from tests.authz.stack import (
     CALLERS,
+    COACHING_NOTE,
     COMPANY_A,
     COMPANY_B,
     EVALUATOR_NAME,
+    ONLINE_NOTE,
     SCORES,
     SECRET_COMMENT,
     SECRET_PHONE,
@@ -64,6 +66,10 @@ def but(allowed: frozenset[str], *refused: str) -> frozenset[str]:
 
 OPERATORS = roles(Role.PROVINCE, Role.TORCH_CENTER)
 ORGANISERS = roles(Role.HOST, Role.PROVINCE, Role.TORCH_CENTER)
+# who sees a roadshow's page whole: its host, the organisers above it and SZSE
+ORGANISERS_HERE = frozenset(
+    {"host", "province", "torch_center", "torch_center@elsewhere", "szse", "szse@elsewhere"}
+)
 NOBODY: frozenset[str] = frozenset()
 
 
@@ -73,8 +79,12 @@ class Row:
     path: str | None = None  # the concrete path, when the template's defaults will not do
     body: Any = None
     params: dict[str, Any] = field(default_factory=dict)
-    secrets: tuple[str, ...] = ()
-    sees: frozenset[str] = NOBODY
+    secrets: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def hidden(*values: str, sees: frozenset[str] = NOBODY) -> dict[str, frozenset[str]]:
+    """These values, for ``sees`` only."""
+    return dict.fromkeys(values, sees)
 
 
 # What each path parameter names when a row does not say.
@@ -118,8 +128,7 @@ INTAKE: dict[tuple[str, str], Row] = {
     # everyone in these roles lists, but only the insiders' lists hold holder A's achievement
     ("GET", "/achievements"): Row(
         roles(Role.EXPERT, Role.HOLDER, Role.PROVINCE, Role.SUPPORT_ORG, Role.TORCH_CENTER),
-        secrets=("{achievement}",),
-        sees=INSIDERS,
+        secrets=hidden("{achievement}", sees=INSIDERS),
     ),
     ("POST", "/achievements"): Row(roles(Role.HOLDER, Role.SUPPORT_ORG), body={}),
     ("GET", "/achievements/export.xlsx"): Row(OPERATORS),
@@ -127,7 +136,9 @@ INTAKE: dict[tuple[str, str], Row] = {
         frozenset({"holder"}), path="/achievements/{fresh}", body={"title": "改过的成果名称"}
     ),
     ("GET", "/achievements/{achievement_id}"): Row(
-        frozenset({*INSIDERS, "company"}), secrets=ACHIEVEMENT_SECRETS[2:], sees=INSIDERS
+        frozenset({*INSIDERS, "company"}),
+        # a company granted access sees the fields, not the evaluation behind them
+        secrets=hidden(SECRET_COMMENT, EVALUATOR_NAME, sees=INSIDERS),
     ),
     ("POST", "/achievements/{achievement_id}/submit"): Row(
         frozenset({"holder"}), path="/achievements/{fresh}/submit", body={}
@@ -187,8 +198,10 @@ INTAKE: dict[tuple[str, str], Row] = {
     ("GET", "/imports/template.xlsx"): Row(roles(Role.EXPERT, Role.HOLDER, Role.SUPPORT_ORG, *OPS)),
     ("GET", "/imports/template.csv"): Row(roles(Role.EXPERT, Role.HOLDER, Role.SUPPORT_ORG, *OPS)),
     ("POST", "/imports"): Row(roles(Role.SUPPORT_ORG, *OPS), body={}),
-    ("GET", "/public/achievements"): Row(EVERYONE, secrets=ACHIEVEMENT_SECRETS),
-    ("GET", "/public/achievements/{achievement_id}"): Row(EVERYONE, secrets=ACHIEVEMENT_SECRETS),
+    ("GET", "/public/achievements"): Row(EVERYONE, secrets=hidden(*ACHIEVEMENT_SECRETS)),
+    ("GET", "/public/achievements/{achievement_id}"): Row(
+        EVERYONE, secrets=hidden(*ACHIEVEMENT_SECRETS)
+    ),
     ("GET", "/streams/{stream_id}/history"): Row(OPERATORS),
 }
 
@@ -196,11 +209,11 @@ SCREENING: dict[tuple[str, str], Row] = {
     **platform_rows(),
     ("GET", "/library"): Row(
         roles(Role.EXPERT, Role.HOST, Role.SUPPORT_ORG, Role.SZSE, *OPS),
-        secrets=(SECRET_PHONE, SECRET_PRICE, SECRET_COMMENT),
+        secrets=hidden(SECRET_PHONE, SECRET_PRICE, SECRET_COMMENT),
     ),
     ("GET", "/library/{achievement_id}"): Row(
         roles(Role.EXPERT, Role.HOST, Role.SUPPORT_ORG, Role.SZSE, *OPS),
-        secrets=(SECRET_PHONE, SECRET_PRICE, SECRET_COMMENT),
+        secrets=hidden(SECRET_PHONE, SECRET_PRICE, SECRET_COMMENT),
     ),
     ("POST", "/rounds"): Row(ORGANISERS, body={}),
     ("POST", "/rounds/{round_id}/candidates"): Row(
@@ -228,7 +241,15 @@ ROADSHOW: dict[tuple[str, str], Row] = {
     ("GET", "/programmes/{year}"): Row(authenticated()),
     ("POST", "/roadshows"): Row(roles(Role.HOST), body={}),
     ("GET", "/roadshows"): Row(EVERYONE),
-    ("GET", "/roadshows/{roadshow_id}"): Row(authenticated()),
+    # the page: coaching for its organisers and SZSE (which coaches), who asked and who registered
+    # for them too (a company sees its own); the host of another roadshow is not an organiser
+    ("GET", "/roadshows/{roadshow_id}"): Row(
+        authenticated(),
+        secrets={
+            COACHING_NOTE: ORGANISERS_HERE,
+            COMPANY_A: frozenset({*ORGANISERS_HERE, "company"}),
+        },
+    ),
     ("GET", "/streams/{stream_id}/history"): Row(OPERATORS, path="/streams/{roadshow}/history"),
 }
 # the seeded roadshow's host and the organisers above it; another host is refused by the roadshow
@@ -278,7 +299,10 @@ ROADSHOW.update(
         ("GET", "/roadshows/{roadshow_id}/meetings"): Row(THE_HOST),
         ("GET", "/roadshows/{roadshow_id}/meetings/agenda"): Row(roles(Role.COMPANY, Role.HOLDER)),
         ("GET", "/roadshows/{roadshow_id}/meetings/export.xlsx"): Row(THE_HOST),
-        ("GET", "/roadshows/{roadshow_id}/online-channel"): Row(authenticated()),
+        # a company sees its own requests, the organisers all (not another roadshow's host)
+        ("GET", "/roadshows/{roadshow_id}/online-channel"): Row(
+            authenticated(), secrets=hidden(ONLINE_NOTE, sees=frozenset({*THE_HOST, "company"}))
+        ),
     }
 )
 
@@ -347,8 +371,10 @@ DASHBOARD: dict[tuple[str, str], Row] = {
     ("GET", "/api/cases/attention"): Row(VIEWERS, params=HERE),
     ("GET", "/api/streams"): Row(VIEWERS, params=HERE),
     ("GET", "/api/export/{table}.xlsx"): Row(VIEWERS, params=HERE),
-    ("GET", "/public/achievements"): Row(EVERYONE, secrets=ACHIEVEMENT_SECRETS),
-    ("GET", "/public/achievements/{achievement_id}"): Row(EVERYONE, secrets=ACHIEVEMENT_SECRETS),
+    ("GET", "/public/achievements"): Row(EVERYONE, secrets=hidden(*ACHIEVEMENT_SECRETS)),
+    ("GET", "/public/achievements/{achievement_id}"): Row(
+        EVERYONE, secrets=hidden(*ACHIEVEMENT_SECRETS)
+    ),
     ("GET", "/public/roadshows"): Row(EVERYONE),
     ("GET", "/public/roadshows/{roadshow_id}"): Row(EVERYONE),
     ("GET", "/public/notices"): Row(EVERYONE),

@@ -188,6 +188,8 @@ SECRET_PRICE = "7654321.5"
 SECRET_COMMENT = "评审意见-仅限内部-7f3a"
 EVALUATOR_NAME = "评审专家甲乙丙"
 COACHING_NOTE = "辅导意见-仅限组织方-91c2"
+QUESTION = "贵项目的量产良率如何-3e7d"
+ONLINE_NOTE = "希望了解许可条件-仅限双方-5b1a"
 
 
 def draft_body(title: str, **extra: Any) -> dict[str, Any]:
@@ -345,7 +347,60 @@ def seed(services: Services) -> dict[str, str]:
             "plan_text": "本场路演聚焦智能制造",
         },
     )
-    records["roadshow"] = planned["id"]
+    roadshow = records["roadshow"] = planned["id"]
+    # holder A's achievement on the stage, another offered online; coached; company A registered,
+    # asking on stage and online
+    szse, company = home(Role.SZSE), home(Role.COMPANY)
+    at = f"/roadshows/{roadshow}"
+    services.post("roadshow", f"{at}/open-registration", host)
+    services.post(
+        "roadshow",
+        f"{at}/registrations",
+        company,
+        {
+            "company_id": COMPANY_A,
+            "name": "广州示例科技有限公司",
+            "kind": "tech_company",
+            "contact_name": "王五",
+        },
+    )
+    services.post("roadshow", f"{at}/registrations/approve", host, {"company_id": COMPANY_A})
+    offered = services.post("intake", "/achievements", holder, draft_body("线上对接的成果"))["id"]
+    services.post(
+        "roadshow",
+        f"{at}/shortlist",
+        host,
+        {
+            "round_id": f"round-{roadshow}",
+            "pitches": [{"achievement_id": achievement, "title": "面向工业质检的视觉大模型"}],
+            "not_selected": [offered],
+        },
+    )
+    services.post(
+        "roadshow",
+        f"{at}/coaching",
+        szse,
+        {
+            "achievement_id": achievement,
+            "coach": "辅导专家",
+            "held_at": f"{YEAR}-06-01T09:00:00+08:00",
+            "focus": ["technology_leadership"],
+            "feedback": COACHING_NOTE,
+        },
+    )
+    services.post(
+        "roadshow",
+        f"{at}/online-channel/requests",
+        company,
+        {"achievement_id": offered, "modes": ["license"], "message": ONLINE_NOTE},
+    )
+    services.post("roadshow", f"{at}/start", host)
+    services.post(
+        "roadshow",
+        f"{at}/questions",
+        company,
+        {"achievement_id": achievement, "question": QUESTION},
+    )
     services.post(
         "tracking",
         f"/summaries/{YEAR}/{host.subject}/draft",
