@@ -12,7 +12,8 @@ The records the paths name are seeded once (see ``stack.seed``): ``{achievement}
 taken to publication, evaluated by the expert and granted to company A; ``{fresh}`` is a draft of
 holder A made for that row alone (the row's commands may change it); ``{roadshow}`` is the host's,
 ``{assigned}`` a submitted draft of holder A with the expert assigned, made for that row alone;
-``{call}`` a collection call, ``{application}`` the approved host application. Ids that name
+``{call}`` a collection call, ``{application}`` the approved host application, ``{round}`` the
+host's screening round. Ids that name
 nothing (``none``) test the guard before the record: an allowed caller gets 404.
 
 ``secrets`` of a row: seeded values (or a record's id: ``{achievement}``), each with the callers
@@ -226,8 +227,15 @@ SCREENING: dict[tuple[str, str], Row] = {
     ("POST", "/rounds/{round_id}/interest"): Row(roles(Role.COMPANY), body={}),
     ("POST", "/rounds/{round_id}/demands"): Row(roles(Role.COMPANY), body={}),
     ("POST", "/rounds/{round_id}/shortlist"): Row(ORGANISERS, body={"selected": []}),
-    ("GET", "/rounds/{round_id}"): Row(roles(Role.COMPANY, Role.HOST, Role.SUPPORT_ORG, *OPS)),
-    ("GET", "/rounds/{round_id}/recommendations"): Row(roles(Role.HOST, Role.SUPPORT_ORG, *OPS)),
+    # the host's round (seeded): its host, agencies and the organisers; a company once the
+    # longlist was pushed to it (it was not); not the host of another event
+    ("GET", "/rounds/{round_id}"): Row(
+        roles(Role.HOST, Role.SUPPORT_ORG, *OPS) - {"other_host"}, path="/rounds/{round}"
+    ),
+    ("GET", "/rounds/{round_id}/recommendations"): Row(
+        roles(Role.HOST, Role.SUPPORT_ORG, *OPS) - {"other_host"},
+        path="/rounds/{round}/recommendations",
+    ),
     ("GET", "/streams/{stream_id}/history"): Row(OPERATORS),
 }
 

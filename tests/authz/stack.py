@@ -395,6 +395,17 @@ def seed(services: Services) -> dict[str, str]:
         {"achievement_id": offered, "modes": ["license"], "message": ONLINE_NOTE},
     )
     services.post("roadshow", f"{at}/start", host)
+    records["round"] = services.post(
+        "screening",
+        "/rounds",
+        host,
+        {
+            "roadshow_ref": roadshow,
+            "title": "广州智能制造专场初筛",
+            "fields": ["next_gen_it"],
+            "region": "440100",
+        },
+    )["id"]
     services.post(
         "roadshow",
         f"{at}/questions",
