@@ -4,17 +4,17 @@ One table per service: (method, route template) → a :class:`Row`. A caller nam
 an answer the domain decides (2xx, 404, 409 or 422); every other caller of :data:`CALLERS` is
 refused (401 without a token, 403 otherwise). The callers are the anonymous one, each role of this
 province, the same role with the same account from another province (``<role>@elsewhere``), and
-another holder, company and support organisation (``other_*``; the other organisation's token
-carries holder A's institution as its display name, so a rule that follows names would let it in)
-and another host (``other_host``: not the seeded roadshow's).
+another holder, company, host and support organisation (``other_*``). The other organisation's
+token carries holder A's institution as its display name, so a rule that followed names would let
+it in; the other host is not the seeded roadshow's.
 
 The records the paths name are seeded once (see ``stack.seed``): ``{achievement}`` is holder A's,
-taken to publication, evaluated by the expert and granted to company A; ``{fresh}`` is a draft of
-holder A made for that row alone (the row's commands may change it); ``{roadshow}`` is the host's,
-``{assigned}`` a submitted draft of holder A with the expert assigned, made for that row alone;
-``{call}`` a collection call, ``{application}`` the approved host application, ``{round}`` the
-host's screening round. Ids that name
-nothing (``none``) test the guard before the record: an allowed caller gets 404.
+taken to publication, evaluated by the expert and granted to company A; ``{roadshow}`` is the
+host's (shortlisted, coached, registered for, live), ``{round}`` its screening round, ``{call}`` a
+collection call, ``{application}`` the approved host application. ``{fresh}`` is a draft of holder
+A made for that row alone (the row's commands may change it), ``{assigned}`` likewise but submitted
+and with the expert assigned. Ids that name nothing (``none``) test the guard before the record:
+an allowed caller gets 404.
 
 ``secrets`` of a row: seeded values (or a record's id: ``{achievement}``), each with the callers
 who may see it; it must appear in no answer to anybody else.
