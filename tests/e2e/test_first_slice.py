@@ -30,8 +30,12 @@ def test_a_submitted_draft_is_readable_from_screening(
             headers=province,
         )
         assert call.status_code == 201, call.text
+        # the holder keeps only the contact to themselves: the price is for the library to show
         body = draft_body(
-            title="一种耐高温钙钛矿光伏组件封装材料", field="new_energy", sub_field="photovoltaics"
+            title="一种耐高温钙钛矿光伏组件封装材料",
+            field="new_energy",
+            sub_field="photovoltaics",
+            confidential=["contact"],
         )
         drafted = client.post(f"{running_slice.intake}/achievements", json=body, headers=holder)
         assert drafted.status_code == 201

@@ -1,6 +1,6 @@
 """``ztc-token``: mint a development token.
 
-ztc-token --role support_org --region 440000 --sub agency-001 --name 广东省技术转移中心
+ztc-token --role support_org --region 440000 --sub agency-001 --org org-gdttc --name 广东省技术转移中心
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default=None, help="GB/T 2260 code, default: REGION setting")
     parser.add_argument("--sub", required=True, help="subject: the user's id")
     parser.add_argument("--name", default=None, help="display name")
+    parser.add_argument("--org", default=None, help="the id of the user's organisation")
     parser.add_argument("--hours", type=float, default=12.0)
     args = parser.parse_args(argv)
     settings = ServiceSettings()
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         role=args.role,
         region=args.region or settings.region,
         name=args.name,
+        organisation=args.org,
         ttl=timedelta(hours=args.hours),
     )
     sys.stdout.write(token + "\n")

@@ -45,8 +45,17 @@ class Api:
     settings: IntakeSettings
     client: AsyncMongoClient[dict[str, Any]]
 
-    def token(self, role: Role, subject: str, name: str | None = None) -> dict[str, str]:
-        token = mint_token(self.settings, subject=subject, role=role, region=REGION, name=name)
+    def token(
+        self, role: Role, subject: str, name: str | None = None, organisation: str | None = None
+    ) -> dict[str, str]:
+        token = mint_token(
+            self.settings,
+            subject=subject,
+            role=role,
+            region=REGION,
+            name=name,
+            organisation=organisation,
+        )
         return {"Authorization": f"Bearer {token}"}
 
     async def post(self, path: str, who: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
@@ -155,8 +164,8 @@ async def publish(api: Api, achievement_id: str, evaluator: str) -> int:
 
 
 async def test_search_catalogue_and_export_on_the_real_database(api: Api) -> None:
-    holder = api.token(Role.HOLDER, "holder-1")
-    other_holder = api.token(Role.HOLDER, "holder-2")
+    holder = api.token(Role.HOLDER, "holder-1", organisation="org-sysu")
+    other_holder = api.token(Role.HOLDER, "holder-2", organisation="org-szu")
     title_hit = await api.post(
         "/achievements",
         holder,
@@ -226,8 +235,14 @@ async def test_search_catalogue_and_export_on_the_real_database(api: Api) -> Non
 
     assert await listed(holder) == set(ids[:2])
     assert await listed(other_holder) == {ids[2]}
-    assert await listed(api.token(Role.SUPPORT_ORG, "org-1", "中山大学")) == {ids[0]}
-    assert await listed(api.token(Role.SUPPORT_ORG, "org-2", "别的大学")) == set()
+    # an institution reads what its organisation's accounts drafted, by the organisation's id
+    assert await listed(api.token(Role.SUPPORT_ORG, "org-1", "中山大学", "org-sysu")) == set(
+        ids[:2]
+    )
+    assert await listed(api.token(Role.SUPPORT_ORG, "org-3", "深圳大学", "org-szu")) == {ids[2]}
+    # not by the display name its token carries
+    assert await listed(api.token(Role.SUPPORT_ORG, "org-2", "中山大学", "org-other")) == set()
+    assert await listed(api.token(Role.SUPPORT_ORG, "org-4", "中山大学")) == set()
     assert await listed(api.token(Role.EXPERT, "expert-2")) == {ids[1]}
     assert await listed(api.token(Role.EXPERT, "expert-9")) == set()
     assert await listed(api.token(Role.TORCH_CENTER, "torch-1")) == set(ids)

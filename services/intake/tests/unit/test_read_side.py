@@ -445,8 +445,12 @@ def test_public_filters() -> None:
 # -- who sees what in the catalogue -----------------------------------------------------------
 
 
-def principal(role: Role, subject: str = "u-1", name: str | None = None) -> Principal:
-    return Principal(subject=subject, role=role, region="440000", name=name)
+def principal(
+    role: Role, subject: str = "u-1", name: str | None = None, organisation: str | None = None
+) -> Principal:
+    return Principal(
+        subject=subject, role=role, region="440000", name=name, organisation=organisation
+    )
 
 
 def test_reader_scopes() -> None:
@@ -455,11 +459,15 @@ def test_reader_scopes() -> None:
     mine = [{"holder_id": "u-1"}, {"evaluator_ids": "u-1"}, {"evaluated_by": "u-1"}]
     assert reader_scope(principal(Role.HOLDER)) == {"$or": mine}
     assert reader_scope(principal(Role.EXPERT)) == {"$or": mine}
-    assert reader_scope(principal(Role.SUPPORT_ORG, name="中山大学")) == {
-        "$or": [*mine, {"institution": "中山大学"}]
+    assert reader_scope(principal(Role.SUPPORT_ORG, name="中山大学", organisation="org-sysu")) == {
+        "$or": [*mine, {"organisation_id": "org-sysu"}]
     }
-    # A holder's display name is not an institution.
-    assert reader_scope(principal(Role.HOLDER, name="中山大学")) == {"$or": mine}
+    # An institution is its organisation id: a display name alone opens nothing.
+    assert reader_scope(principal(Role.SUPPORT_ORG, name="中山大学")) == {"$or": mine}
+    # A holder's organisation is not an institution's reading right.
+    assert reader_scope(principal(Role.HOLDER, name="中山大学", organisation="org-sysu")) == {
+        "$or": mine
+    }
 
 
 # -- Excel -----------------------------------------------------------------------------------
@@ -554,9 +562,16 @@ def client() -> Iterator[tuple[TestClient, FakeQueries]]:
         yield test_client, fake
 
 
-def bearer(role: Role, subject: str = "u-1", name: str | None = None) -> dict[str, str]:
+def bearer(
+    role: Role, subject: str = "u-1", name: str | None = None, organisation: str | None = None
+) -> dict[str, str]:
     token = mint_token(
-        IntakeSettings(region="440000"), subject=subject, role=role, region="440000", name=name
+        IntakeSettings(region="440000"),
+        subject=subject,
+        role=role,
+        region="440000",
+        name=name,
+        organisation=organisation,
     )
     return {"Authorization": f"Bearer {token}"}
 
@@ -609,8 +624,11 @@ def test_the_catalogue_list_scopes_each_role_and_refuses_others(
     assert listed.status_code == 200, listed.text
     assert listed.json()["items"][0]["status_name"] == "已公开"
     assert fake.scopes[-1]["$or"][0] == {"holder_id": "holder-1"}
-    http.get("/achievements", headers=bearer(Role.SUPPORT_ORG, "org-1", "中山大学"))
-    assert {"institution": "中山大学"} in fake.scopes[-1]["$or"]
+    http.get("/achievements", headers=bearer(Role.SUPPORT_ORG, "agent-1", "中山大学", "org-sysu"))
+    assert {"organisation_id": "org-sysu"} in fake.scopes[-1]["$or"]
+    # the display name in the token is no organisation
+    http.get("/achievements", headers=bearer(Role.SUPPORT_ORG, "agent-2", "中山大学"))
+    assert len(fake.scopes[-1]["$or"]) == 3
     http.get("/achievements", headers=bearer(Role.TORCH_CENTER))
     assert fake.scopes[-1] == {}
     for role in (Role.COMPANY, Role.HOST, Role.SZSE):

@@ -51,7 +51,7 @@ class CommandContext:
     causation_id: str | None = None
     # Who the actor is, for rules that need the aggregate (a holder acts only on their own):
     role: str | None = None
-    organisation: str | None = None
+    organisation: str | None = None  # the id of the actor's organisation (the token's ``org``)
     actor_region: str | None = None
     idempotency_key: str | None = None
     request_fingerprint: str | None = None

@@ -1,4 +1,7 @@
-"""Tokens: who the caller is (``sub``), in which role, for which region.
+"""Tokens: who the caller is (``sub``), in which role, for which region, of which organisation.
+
+``org`` is the id of the caller's organisation (an institution, an agency, a host unit); ``name`` is
+only a display name — several organisations may share one, so no rule of access may follow it.
 
 Development signs with a shared HS256 key; production verifies RS256 tokens of an OIDC issuer against
 its JWKS URL. Issuer and audience are always checked.
@@ -35,7 +38,8 @@ class Principal:
     subject: str
     role: Role
     region: str
-    name: str | None = None
+    name: str | None = None  # display name: shown, never compared
+    organisation: str | None = None  # the ``org`` claim: the organisation's id
 
     @property
     def national(self) -> bool:
@@ -104,7 +108,11 @@ class TokenVerifier:
         if len(region) != 6 or not region.isdigit():
             raise AuthError(401, "身份令牌缺少有效地区代码", "The token carries no valid region")
         principal = Principal(
-            subject=str(claims["sub"]), role=role, region=region, name=claims.get("name")
+            subject=str(claims["sub"]),
+            role=role,
+            region=region,
+            name=claims.get("name"),
+            organisation=str(claims["org"]) if claims.get("org") else None,
         )
         return principal, float(claims["exp"])
 
@@ -116,9 +124,11 @@ def mint_token(
     role: Role | str,
     region: str,
     name: str | None = None,
+    organisation: str | None = None,
     ttl: timedelta = timedelta(hours=12),
 ) -> str:
-    """A development token signed with the shared HS256 key."""
+    """A development token signed with the shared HS256 key; ``organisation`` is the id of the
+    caller's organisation (the ``org`` claim), ``name`` a display name."""
     if settings.jwt_algorithm != "HS256":
         raise ValueError(
             "development tokens are HS256; production tokens come from the OIDC issuer"
@@ -135,4 +145,6 @@ def mint_token(
     }
     if name:
         claims["name"] = name
+    if organisation:
+        claims["org"] = organisation
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")

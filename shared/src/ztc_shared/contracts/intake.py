@@ -165,6 +165,12 @@ class AchievementDrafted(DomainEvent):
     holder_id: str | None = Field(
         default=None, description="the account that owns it (v1: unknown)"
     )
+    organisation_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="the id of the drafting account's organisation, whose institution may read "
+        "it (absent before it was recorded: then no institution reads it by its name)",
+    )
 
     @model_validator(mode="after")
     def _sub_field_belongs(self) -> AchievementDrafted:

@@ -101,7 +101,7 @@ def CommandContextFor(*roles: Role) -> Callable[..., Awaitable[CommandContext]]:
             idempotency_key=idempotency_key or None,
             request_fingerprint=fingerprint,
             role=principal.role.value,
-            organisation=principal.name,
+            organisation=principal.organisation,
             actor_region=principal.region,
         )
 

@@ -97,8 +97,8 @@ def rank(candidates: Sequence[Mapping[str, Any]], terms: Sequence[str]) -> list[
 
 def reader_scope(principal: Principal) -> dict[str, Any]:
     """The catalogue filter of what ``principal`` may see (mirrors ``may_read``): holders their own,
-    an institution its own, evaluators what they are assigned or evaluated, operators everything
-    (a province is held to its region by the route)."""
+    an institution its own (by organisation id, not by name), evaluators what they are assigned or
+    evaluated, operators everything (a province is held to its region by the route)."""
     if principal.role in OPERATORS:
         return {}
     mine: list[dict[str, Any]] = [
@@ -106,8 +106,8 @@ def reader_scope(principal: Principal) -> dict[str, Any]:
         {"evaluator_ids": principal.subject},
         {"evaluated_by": principal.subject},
     ]
-    if principal.role is Role.SUPPORT_ORG and principal.name:
-        mine.append({"institution": principal.name})
+    if principal.role is Role.SUPPORT_ORG and principal.organisation:
+        mine.append({"organisation_id": principal.organisation})
     return {"$or": mine}
 
 

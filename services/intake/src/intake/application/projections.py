@@ -210,6 +210,7 @@ class CatalogueProjector:
             document = {
                 **_details(payload),
                 "holder_id": payload.holder_id,
+                "organisation_id": payload.organisation_id,
                 "region": event.region,
                 "call_id": None,
                 "evaluator_ids": [],
@@ -391,7 +392,7 @@ def catalogue_definition(topic_prefix: str = "") -> ProjectionDefinition:
         name=CATALOGUE,
         topics=(service_topic("intake", topic_prefix),),
         projector=CatalogueProjector,
-        indexes=(("status", 1), ("updated_at", -1), ("holder_id", 1), ("institution", 1)),
+        indexes=(("status", 1), ("updated_at", -1), ("holder_id", 1), ("organisation_id", 1)),
     )
 
 

@@ -124,6 +124,7 @@ class Achievement(Aggregate):
         self.status: AchievementStatus | None = None
         self.details: dict[str, Any] = {}
         self.holder_id: str | None = None
+        self.organisation_id: str | None = None  # the drafting account's organisation
         self.assigned: dict[str, Evaluator] = {}
         self.recused: dict[str, str] = {}
         self.evaluations: dict[str, AchievementEvaluated] = {}
@@ -153,6 +154,11 @@ class Achievement(Aggregate):
     def owned_by(self, actor: Actor) -> bool:
         return self.holder_id is not None and self.holder_id == actor.id
 
+    def of_organisation(self, organisation_id: str | None) -> bool:
+        """Drafted by an account of this organisation (by its id: display names are not unique;
+        an achievement drafted before the id was recorded belongs to no organisation)."""
+        return organisation_id is not None and self.organisation_id == organisation_id
+
     def summaries(self) -> list[EvaluationSummary]:
         return [
             EvaluationSummary(
@@ -179,7 +185,11 @@ class Achievement(Aggregate):
             )
         _check_sub_field(command.field, command.sub_field)
         _check_confidential(command.confidential)
-        self._record(AchievementDrafted(**command.model_dump(), holder_id=actor.id))
+        self._record(
+            AchievementDrafted(
+                **command.model_dump(), holder_id=actor.id, organisation_id=actor.organisation
+            )
+        )
 
     def update(self, command: UpdateAchievement, actor: Actor) -> None:
         self._require_owner(actor)
@@ -469,6 +479,7 @@ class Achievement(Aggregate):
         self.status = AchievementStatus.DRAFT
         data = event.model_dump(mode="json")
         self.holder_id = data.pop("holder_id")
+        self.organisation_id = data.pop("organisation_id", None)
         self.details = {name: data[name] for name in DETAIL_FIELDS}
 
     def _when_AchievementUpdated(self, event: AchievementUpdated) -> None:  # noqa: N802

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from roadshow.bootstrap import Roadshow
+from roadshow.domain.roadshow_event import RoadshowEvent
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
 from ztc_shared.domain import OPERATORS
@@ -52,3 +53,11 @@ ErasureContext = Annotated[CommandContext, Depends(CommandContextFor(Role.COMPAN
 ApplicationReader = Annotated[Principal, Depends(require_roles(Role.PROVINCE, Role.TORCH_CENTER))]
 Everyone = Annotated[Principal, Depends(require_roles(*Role))]
 OrganiserReader = Annotated[Principal, Depends(require_roles(*ORGANISERS))]
+
+
+def organises(principal: Principal, event: RoadshowEvent) -> bool:
+    """What a read shows the organisers of a roadshow: its own host and the organisers above it;
+    the host of another roadshow is not one of them."""
+    if principal.role is Role.HOST:
+        return principal.subject == event.host_id
+    return principal.role in OPERATORS

@@ -315,20 +315,21 @@ ACHIEVEMENTS_AS_OF = AggregateSnapshots(Achievement)
 
 
 def may_read(principal: Principal, achievement: Achievement) -> bool:
-    """Holders their own; an institution its own; evaluators what they were assigned; a company
-    what its holder granted it; the province (its region is checked at the route) and the Torch
-    Center everything."""
-    actor = Actor(id=principal.subject, role=principal.role.value, organisation=principal.name)
+    """Holders their own; an institution (by its organisation id) its own; evaluators what they
+    were assigned; a company what its holder granted it; the province (its region is checked at
+    the route) and the Torch Center everything."""
+    actor = Actor(
+        id=principal.subject, role=principal.role.value, organisation=principal.organisation
+    )
     if principal.role is Role.COMPANY:
         return principal.subject in achievement.granted
     if actor.is_operator or achievement.owned_by(actor):
         return True
     if principal.subject in achievement.assigned or principal.subject in achievement.evaluations:
         return True
-    return (
-        principal.role is Role.SUPPORT_ORG
-        and principal.name is not None
-        and principal.name == achievement.institution
+    # the institution by its organisation id, never by the display name its token carries
+    return principal.role is Role.SUPPORT_ORG and achievement.of_organisation(
+        principal.organisation
     )
 
 

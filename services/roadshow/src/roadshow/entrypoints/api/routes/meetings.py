@@ -72,12 +72,16 @@ PREFERENCE_EXAMPLE = {
 
 
 async def _loaded(
-    reads: StreamReader, roadshow_id: str
+    reads: StreamReader, roadshow_id: str, reader: Actor | None = None
 ) -> tuple[OneToOneMeetings, MeetingFacts, Schedule]:
+    """The schedule and its facts; with ``reader``, only for one who may read the whole schedule
+    (asked first: another host learns nothing of the state of this roadshow's meetings)."""
     event = await load(reads, RoadshowEvent, roadshow_id)
     if event.planned is None:
         raise NotFound("roadshow", roadshow_id)
     meetings = await load(reads, OneToOneMeetings, meetings_id(roadshow_id))
+    if reader is not None:
+        meetings.require_reader(reader, meeting_facts(event))
     if meetings.schedule is None:
         raise StateConflict("no_schedule", "尚未生成对接日程", "No schedule has been proposed")
     return meetings, meeting_facts(event), meetings.schedule
@@ -230,8 +234,7 @@ async def missed(
 async def read_schedule(
     roadshow_id: str, principal: OrganiserReader, reads: ReadsDep, response: Response
 ) -> dict[str, Any]:
-    meetings, facts, schedule = await _loaded(reads, roadshow_id)
-    meetings.require_reader(_actor(principal), facts)
+    meetings, facts, schedule = await _loaded(reads, roadshow_id, _actor(principal))
     problem = meetings.problem(facts)
     names = {c.credit_code: c.name for c in problem.companies}
     titles = {p.achievement_id: p.title for p in problem.projects}
@@ -320,8 +323,7 @@ async def my_agenda(roadshow_id: str, principal: PartyReader, reads: ReadsDep) -
 async def export_schedule(
     roadshow_id: str, principal: OrganiserReader, reads: ReadsDep
 ) -> Response:
-    meetings, facts, schedule = await _loaded(reads, roadshow_id)
-    meetings.require_reader(_actor(principal), facts)
+    meetings, facts, schedule = await _loaded(reads, roadshow_id, _actor(principal))
     # Writing a large session's workbook takes a while: off the event loop.
     data = await asyncio.to_thread(export_xlsx, meetings.problem(facts), schedule)
     name = "一对一对接日程.xlsx"

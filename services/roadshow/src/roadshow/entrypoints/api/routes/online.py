@@ -21,6 +21,7 @@ from roadshow.entrypoints.api.deps import (
     Everyone,
     ReadsDep,
     RoadshowDep,
+    organises,
 )
 from ztc_shared.application import CommandContext
 from ztc_shared.auth import Principal, Role
@@ -61,7 +62,7 @@ async def read_online_channel(
     response: Response,
 ) -> dict[str, Any]:
     """Everyone sees the listing; a company sees its own requests, a holder those for their
-    projects, the organisers all of them."""
+    projects, the organisers (this roadshow's host, not another's) all of them."""
     event = await load(reads, RoadshowEvent, roadshow_id)
     if event.planned is None:
         raise NotFound("roadshow", roadshow_id)
@@ -90,7 +91,7 @@ async def read_online_channel(
             "answer": request.answer,
         }
         for (achievement_id, company_id), request in channel.requests.items()
-        if _sees_request(principal, company_id, holders.get(achievement_id))
+        if _sees_request(principal, event, company_id, holders.get(achievement_id))
     ]
     return {
         "roadshow_id": roadshow_id,
@@ -101,8 +102,10 @@ async def read_online_channel(
     }
 
 
-def _sees_request(principal: Principal, company_id: str, holder_id: str | None) -> bool:
-    if principal.role in (Role.HOST, Role.PROVINCE, Role.TORCH_CENTER):
+def _sees_request(
+    principal: Principal, event: RoadshowEvent, company_id: str, holder_id: str | None
+) -> bool:
+    if organises(principal, event):
         return True
     if principal.role is Role.COMPANY:
         return principal.subject == company_id

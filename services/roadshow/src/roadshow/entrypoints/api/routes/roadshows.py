@@ -44,6 +44,7 @@ from roadshow.entrypoints.api.deps import (
     ReadsDep,
     RegistrarContext,
     RoadshowDep,
+    organises,
 )
 from ztc_shared.auth import Principal, Role
 from ztc_shared.contracts.roadshow import FORMAT_NAMES, CompanyRegistered, review_id
@@ -424,7 +425,7 @@ async def read_roadshow(
             "waitlist_position": event.waitlist.index(c) + 1 if c in event.waitlist else None,
         }
         for c, r in event.registrations.items()
-        if _sees_registration(principal, c)
+        if _sees_registration(principal, event, c)
     ]
     return {
         "id": event.id,
@@ -451,14 +452,15 @@ async def _contact_name(ports: Any, registered: CompanyRegistered) -> str:
 def _review_part(principal: Principal, event: RoadshowEvent) -> dict[str, Any]:
     """The coaching, the questions and the outcomes as ``principal`` may see them.
 
-    The organisers see them whole. Everyone else — companies, holders, experts, agencies — sees
+    The organisers (and SZSE, which coaches) see them whole. Everyone else — companies, holders,
+    experts, agencies, the hosts of other roadshows — sees
     the questions without who asked (a company its own marked ``mine``), no coaching record, and
     the outcomes without scores or ranks (``/review/results`` is for the organisers) and without
     other companies' intents: a count, and whether the caller is among them."""
     coaching = {k: [s.model_dump(mode="json") for s in v] for k, v in event.coaching.items()}
     questions = [q.model_dump(mode="json") for q in event.questions]
     outcomes = event.concluded.model_dump(mode="json") if event.concluded else None
-    if principal.role in (Role.HOST, Role.PROVINCE, Role.TORCH_CENTER, Role.SZSE):
+    if organises(principal, event) or principal.role is Role.SZSE:
         return {"coaching": coaching, "questions": questions, "outcomes": outcomes}
     me = principal.subject if principal.role is Role.COMPANY else None
     if outcomes is not None:
@@ -482,7 +484,7 @@ def _review_part(principal: Principal, event: RoadshowEvent) -> dict[str, Any]:
     }
 
 
-def _sees_registration(principal: Principal, company_id: str) -> bool:
-    if principal.role in (Role.HOST, Role.PROVINCE, Role.TORCH_CENTER, Role.SZSE):
+def _sees_registration(principal: Principal, event: RoadshowEvent, company_id: str) -> bool:
+    if organises(principal, event) or principal.role is Role.SZSE:
         return True
     return principal.role is Role.COMPANY and principal.subject == company_id

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 from screening.adapters.library_queries import VISIBLE
 from screening.application.library import library_definition
 from screening.entrypoints.api.deps import LibraryDep, LibraryReader
+from ztc_shared.contracts.intake import ALWAYS_PUBLIC
 from ztc_shared.contracts.taxonomy import IndustryField
 from ztc_shared.domain import NotFound
 from ztc_shared.history import AsOf, fold, replay_until
@@ -23,18 +24,20 @@ router = APIRouter(prefix="/library", tags=["library 项目库"])
 
 
 class LibraryEntryPublic(BaseModel):
+    """An entry of the library; a field its holder keeps confidential is absent (``null``)."""
+
     id: str = Field(validation_alias="_id")
     title: str
-    abstract: str
+    abstract: str | None = None
     field: IndustryField
     field_name: str
     sub_field: str | None = None
     sub_field_name: str | None = None
-    keywords: list[str]
+    keywords: list[str] | None = None
     trl: int
-    holder_name: str
-    institution: str
-    channel: str
+    holder_name: str | None = None
+    institution: str | None = None
+    channel: str | None = None
     asking_price_wan: Decimal | None = None
     region: str
     status: str
@@ -44,10 +47,12 @@ class LibraryEntryPublic(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _withhold_confidential(cls, document: Any) -> Any:
-        # The projection no longer holds confidential values; entries projected before it did
-        # (until the library is rebuilt) must not show them either.
-        if isinstance(document, dict) and "asking_price_wan" in document.get("confidential", []):
-            return {k: v for k, v in document.items() if k != "asking_price_wan"}
+        # The projection holds no confidential values, so an entry lacks them (a holder may keep
+        # the abstract or the institution to themselves: that is not an error); entries projected
+        # before it withheld them (until the library is rebuilt) must not show them either.
+        if isinstance(document, dict):
+            kept = set(document.get("confidential", [])) - ALWAYS_PUBLIC
+            return {k: v for k, v in document.items() if k not in kept}
         return document
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from screening.adapters.recommendations import Recommender, RecommendersAsOf
-from screening.domain.access import not_pushed_to_you
+from screening.domain.access import not_pushed_to_you, not_your_round
 from screening.domain.commands import (
     FinalizeShortlist,
     LonglistCandidate,
@@ -268,7 +268,8 @@ async def read_round(
     history: StreamHistoryDep,
     as_of: AsOf,
 ) -> RoundView:
-    """Hosts, agencies and the organisers see everything; a company the longlist was pushed to
+    """The round's host, agencies and the organisers see everything (the host of another event
+    nothing); a company the longlist was pushed to
     sees the candidates pushed to it and its own answers, not the other companies'. With
     ``as_of``, the round as it stood then (时间回溯), e.g. the longlist before a change."""
     if as_of is None:
@@ -281,6 +282,7 @@ async def read_round(
         round_, version, first = then.aggregate, then.version, then.first_event_type
     if version == 0 or first != "ScreeningRoundOpened":
         raise NotFound("screening round", round_id)
+    _require_reader(principal, round_)
     response.headers["X-Stream-Version"] = str(version)
     view = _view(round_, version)
     if principal.role is not Role.COMPANY:
@@ -332,7 +334,7 @@ class RecommendationView(BaseModel):
 )
 async def recommend(
     round_id: str,
-    _principal: RecommendationReader,
+    principal: RecommendationReader,
     screening: ScreeningDep,
     library: LibraryDep,
     request: Request,
@@ -355,6 +357,7 @@ async def recommend(
         recommender, library = recommenders.at(as_of)
     if version == 0 or first != "ScreeningRoundOpened":
         raise NotFound("screening round", round_id)
+    _require_reader(principal, round_)
     ranked = await recommender.recommend(round_, limit)
     views = []
     for number, item in enumerate(ranked, start=1):
@@ -373,6 +376,14 @@ async def recommend(
             )
         )
     return views
+
+
+def _require_reader(principal: Principal, round_: ScreeningRound) -> None:
+    """A host reads the rounds of its own events only, as it acts only on them: another host's
+    round holds the companies' interest and demands."""
+    host_id = round_.opened.host_id if round_.opened else None
+    if principal.role is Role.HOST and host_id is not None and host_id != principal.subject:
+        raise not_your_round()
 
 
 def _view(round_: ScreeningRound, version: int) -> RoundView:

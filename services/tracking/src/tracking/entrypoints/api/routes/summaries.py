@@ -22,8 +22,9 @@ from tracking.entrypoints.api.deps import (
     TrackingDep,
 )
 from ztc_shared.application import CommandContext
+from ztc_shared.auth import Principal, Role
 from ztc_shared.contracts.tracking import summary_id
-from ztc_shared.domain import NotFound
+from ztc_shared.domain import Forbidden, NotFound
 from ztc_shared.eventstore import StreamReader
 from ztc_shared.web import reply_to
 
@@ -45,7 +46,17 @@ DRAFT_EXAMPLE = {
 }
 
 
-async def _summary(reads: StreamReader, year: int, host_id: str) -> YearSummary:
+async def _summary(
+    reads: StreamReader, year: int, host_id: str, principal: Principal
+) -> YearSummary:
+    # A host reads its own summary only (as it drafts only its own); asked before anything is
+    # loaded, so another host learns nothing of it, not even whether there is one.
+    if principal.role is Role.HOST and host_id not in (principal.subject, principal.organisation):
+        raise Forbidden(
+            "summary.other_host",
+            "只能查看本单位的工作总结",
+            "A host reads only its own summary",
+        )
     summary = await load(reads, YearSummary, summary_id(year, host_id))
     if summary.draft is None:
         raise NotFound("year_summary", summary_id(year, host_id))
@@ -54,9 +65,9 @@ async def _summary(reads: StreamReader, year: int, host_id: str) -> YearSummary:
 
 @router.get("/{year}/{host_id}", summary="工作总结 A host's summary (figures, narrative, status)")
 async def get_summary(
-    year: Year, host_id: HostId, _: SummaryReader, reads: ReadsDep
+    year: Year, host_id: HostId, principal: SummaryReader, reads: ReadsDep
 ) -> dict[str, Any]:
-    summary = await _summary(reads, year, host_id)
+    summary = await _summary(reads, year, host_id, principal)
     draft = summary.draft
     assert draft is not None
     return {
@@ -141,8 +152,10 @@ def _download(content: bytes, media_type: str, name: str, ascii_name: str) -> Re
     responses={200: {"content": {DOCX: {}}, "description": "工作总结.docx"}},
     response_class=Response,
 )
-async def export_docx(year: Year, host_id: HostId, _: SummaryReader, reads: ReadsDep) -> Response:
-    summary = await _summary(reads, year, host_id)
+async def export_docx(
+    year: Year, host_id: HostId, principal: SummaryReader, reads: ReadsDep
+) -> Response:
+    summary = await _summary(reads, year, host_id, principal)
     assert summary.draft is not None
     data = await asyncio.to_thread(
         summary_docx, summary.draft, SUMMARY_STATUS_NAMES[summary.status]
@@ -156,8 +169,10 @@ async def export_docx(year: Year, host_id: HostId, _: SummaryReader, reads: Read
     responses={200: {"content": {XLSX: {}}, "description": "工作总结.xlsx"}},
     response_class=Response,
 )
-async def export_xlsx(year: Year, host_id: HostId, _: SummaryReader, reads: ReadsDep) -> Response:
-    summary = await _summary(reads, year, host_id)
+async def export_xlsx(
+    year: Year, host_id: HostId, principal: SummaryReader, reads: ReadsDep
+) -> Response:
+    summary = await _summary(reads, year, host_id, principal)
     assert summary.draft is not None
     data = await asyncio.to_thread(
         summary_xlsx, summary.draft, SUMMARY_STATUS_NAMES[summary.status]
