@@ -311,6 +311,12 @@ ROADSHOW.update(
         ("GET", "/roadshows/{roadshow_id}/online-channel"): Row(
             authenticated(), secrets=hidden(ONLINE_NOTE, sees=frozenset({*THE_HOST, "company"}))
         ),
+        # erasing company B's contact person: company B itself or an operator, not company A
+        # (company A's seeded registration keeps its contact for the other rows)
+        ("POST", "/registrants/{company_id}/erasure"): Row(
+            roles(Role.PROVINCE, Role.TORCH_CENTER) | {"other_company"},
+            path=f"/registrants/{COMPANY_B}/erasure",
+        ),
     }
 )
 

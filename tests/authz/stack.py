@@ -16,8 +16,10 @@ import httpx
 
 from ztc_shared.auth import Role, mint_token
 from ztc_shared.contracts.identifiers import sample_credit_code
+from ztc_shared.relay import RELAY_READY
 from ztc_shared.settings import ServiceSettings
-from ztc_shared.testing.processes import (
+from ztc_shared.workers import WORKER_READY
+from ztc_tools.testing.processes import (
     APIS,
     RELAYS,
     WORKERS,
@@ -146,7 +148,7 @@ def running_apis(env: dict[str, str], log_dir: Path) -> Iterator[Services]:
     ]
     processes.append(
         ServiceProcess(
-            "intake-relay", RELAYS["intake"], env=env, log_dir=log_dir, ready_marker="relay.started"
+            "intake-relay", RELAYS["intake"], env=env, log_dir=log_dir, ready_marker=RELAY_READY
         )
     )
     for service, projection in (
@@ -161,7 +163,7 @@ def running_apis(env: dict[str, str], log_dir: Path) -> Iterator[Services]:
                 env={**env, f"{service.upper()}_WORKER_METRICS_PORT": str(free_port())},
                 log_dir=log_dir,
                 args=("run", projection),
-                ready_marker="projection.worker_started",
+                ready_marker=WORKER_READY,
             )
         )
     with all_running(processes):

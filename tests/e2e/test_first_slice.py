@@ -63,9 +63,9 @@ def test_a_submitted_draft_is_readable_from_screening(
         assert library_entry["field_name"] == "新能源"
         assert library_entry["status"] == "submitted"
         assert library_entry["stream_version"] == 2
-        # the holder left the asking price confidential (the default): not in the library
-        assert library_entry["asking_price_wan"] is None
-        assert "120.5" not in entry.text and "contact" not in library_entry
+        # the holder keeps only the contact confidential: the price is shown, the contact is not
+        assert library_entry["asking_price_wan"] == "120.5"
+        assert "contact" not in library_entry
         listing = client.get(
             f"{running_slice.screening}/library", params={"field": "new_energy"}, headers=agency
         )
