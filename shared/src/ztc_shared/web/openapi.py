@@ -22,7 +22,6 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ConfigDict, Field
 
 BEARER = "bearerAuth"
@@ -113,10 +112,6 @@ def _answers_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     return sorted(codes)
 
 
-def _error_content(ref: str) -> dict[str, Any]:
-    return {"application/json": {"schema": {"$ref": ref}}}
-
-
 def document_answers(schema: dict[str, Any]) -> dict[str, Any]:
     """Add every operation's error answers, ``ErrorBody`` and the bearer scheme to ``schema``."""
     components = schema.setdefault("components", {})
@@ -138,6 +133,7 @@ def document_answers(schema: dict[str, Any]) -> dict[str, Any]:
                     del json_body["schema"]
                     declared["description"] = _ANSWERS[code]
                 json_body.setdefault("schema", {"$ref": ref})
+            operation["responses"] = dict(sorted(responses.items()))
             if _takes_token(operation):
                 tokens = True
                 parameters = [
@@ -168,19 +164,11 @@ def document_answers(schema: dict[str, Any]) -> dict[str, Any]:
 
 def openapi_with_answers(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """An ``app.openapi`` that documents every answer (built once, as FastAPI's own is)."""
+    generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                openapi_version=app.openapi_version,
-                description=app.description,
-                routes=app.routes,
-                tags=app.openapi_tags,
-                servers=app.servers,
-            )
-            app.openapi_schema = document_answers(schema)
+            app.openapi_schema = document_answers(generate())
         return app.openapi_schema
 
     return openapi
