@@ -81,14 +81,14 @@ def apis(
             {name: url for name, url in urls.items() if name != "dashboard"}
         ),
     }
-    processes = [
-        ServiceProcess(
+    processes = {
+        name: ServiceProcess(
             f"conformance-{name}-api", module, env=env, log_dir=log_dir, port=ports[name]
         )
         for name, module in APIS.items()
-    ]
-    with all_running(processes):
-        yield urls
+    }
+    with all_running(list(processes.values())):
+        yield processes
 
 
 # Settings the command line reads from ./schemathesis.toml. One worker: schemathesis's threads
