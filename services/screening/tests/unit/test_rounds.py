@@ -229,6 +229,15 @@ def test_sizes_must_fit_together() -> None:
         a_round(exceptions=[{"size": "longlist_target", "reason": ""}])
 
 
+@pytest.mark.parametrize("ref", ["路演-1", "rs 1", "rs/1", "-rs", "rs?x=1"])
+def test_the_roadshow_named_is_a_record_id(ref: str) -> None:
+    # The round is round-<ref>, in its URL and its Location header: a ref that could not be one
+    # was stored and then failed the reply (a 500 after the write).
+    with pytest.raises(ValidationError):
+        a_round(roadshow_ref=ref)
+    assert a_round(roadshow_ref="roadshow-2f0c1a7e").roadshow_ref == "roadshow-2f0c1a7e"
+
+
 # the longlist
 
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import structlog
 from fastapi import APIRouter, FastAPI, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from ztc_shared.auth.tokens import TokenVerifier
 from ztc_shared.observability.hangs import SlowRequestMiddleware
@@ -18,6 +19,7 @@ from ztc_shared.settings import ServiceSettings
 from ztc_shared.web.admission import AdmissionMiddleware
 from ztc_shared.web.correlation import CorrelationMiddleware
 from ztc_shared.web.errors import install_error_handlers
+from ztc_shared.web.openapi import openapi_with_answers
 
 log = structlog.get_logger()
 
@@ -36,6 +38,21 @@ class LivenessCheck:
     name: str
     probe: Callable[[], Awaitable[None]]
     hung_for: Callable[[], float]
+
+
+class Liveness(BaseModel):
+    """``/healthz``: ``ok``, or ``hung`` with how long each hung dependency has hung."""
+
+    status: str
+    service: str
+    hung_for_s: dict[str, float] | None = None
+
+
+class Readiness(BaseModel):
+    """``/readyz``: ``ready`` or ``not_ready``, with each check's result."""
+
+    status: str
+    checks: dict[str, str]
 
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -82,8 +99,17 @@ def create_app(
     )
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
+    app.openapi = openapi_with_answers(app)  # type: ignore[method-assign]
 
-    @app.get("/healthz", tags=["operations"], summary="存活检查 Liveness")
+    @app.get(
+        "/healthz",
+        tags=["operations"],
+        summary="存活检查 Liveness",
+        responses={
+            200: {"model": Liveness},
+            503: {"model": Liveness, "description": "依赖已挂起，应重启 A dependency hangs"},
+        },
+    )
     async def healthz() -> JSONResponse:
         """503 when a dependency has hung (not merely failed) for ``liveness_hang_s``: a process
         whose store hangs is restarted; one whose store is down is only not ready."""
@@ -103,7 +129,15 @@ def create_app(
             )
         return JSONResponse({"status": "ok", "service": settings.service})
 
-    @app.get("/readyz", tags=["operations"], summary="就绪检查 Readiness (Kafka, MongoDB)")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="就绪检查 Readiness (Kafka, MongoDB)",
+        responses={
+            200: {"model": Readiness},
+            503: {"model": Readiness, "description": "尚未就绪 Not ready"},
+        },
+    )
     async def readyz() -> JSONResponse:
         checks: list[ReadinessCheck] = app.state.readiness_checks
         results: dict[str, str] = {}
@@ -119,7 +153,12 @@ def create_app(
             status_code=200 if ready else 503,
         )
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+    )
     async def metrics() -> Response:
         for refresh in app.state.metrics_refreshers:
             try:

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ztc_shared.auth.tokens import AuthError
 from ztc_shared.domain.errors import DomainError, Forbidden, NotFound, StateConflict
 from ztc_shared.eventstore.ports import ConcurrencyConflict, IdempotencyKeyReused
 from ztc_shared.web.correlation import correlation_id
+
+log = structlog.get_logger(__name__)
 
 _VALIDATION_ZH: dict[str, str] = {
     "missing": "必填项缺失",
@@ -180,6 +184,22 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(request, code, exc.message_zh, exc.message_en),
             status_code=exc.status,
             headers=headers,
+        )
+
+    @app.exception_handler(ConnectionFailure)
+    async def store_unavailable(request: Request, exc: ConnectionFailure) -> JSONResponse:
+        # The database does not answer (down, unreachable, timed out): nothing was decided, and
+        # the same request may succeed shortly; a 500 would say the request itself is at fault.
+        log.warning("request.store_unavailable", error=type(exc).__name__, path=request.url.path)
+        return JSONResponse(
+            error_body(
+                request,
+                "store_unavailable",
+                "数据存储暂时无法访问，请稍后重试",
+                "The data store does not answer just now; please try again shortly",
+            ),
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ztc_shared.contracts.identifiers import RECORD_ID_PATTERN
 from ztc_shared.contracts.screening import (
     LONGLIST_DEFAULT,
     SHORTLIST_RANGE,
@@ -28,7 +29,13 @@ class OpenScreeningRound(_Command):
     needs an exception with a reason (``exceptions``), or the round is refused.
     """
 
-    roadshow_ref: str = Field(min_length=1, max_length=64, description="路演活动 Roadshow event")
+    # A record id: the round is ``round-<roadshow_ref>``, named in its URL and Location header.
+    roadshow_ref: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=RECORD_ID_PATTERN,
+        description="路演活动 Roadshow event",
+    )
     title: str = Field(min_length=2, max_length=200, description="名称 Title")
     fields: list[IndustryField] = Field(
         min_length=1, max_length=9, description="对接技术领域 Theme fields"

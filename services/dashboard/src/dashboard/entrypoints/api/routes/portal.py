@@ -23,6 +23,7 @@ from ztc_shared.contracts.identifiers import (
 )
 from ztc_shared.contracts.roadshow import ParticipantKind
 from ztc_shared.domain.errors import NotFound
+from ztc_shared.web.errors import error_body
 from ztc_shared.web.paging import Offset, PageSize
 
 router = APIRouter(prefix="/public", tags=["portal 公众门户"])
@@ -150,20 +151,17 @@ async def register(
         )
     except httpx.HTTPError:
         return JSONResponse(
-            {
-                "error": "roadshow_unavailable",
-                "message": "报名服务暂时不可用，请稍后重试",
-                "message_zh": "报名服务暂时不可用，请稍后重试",
-                "message_en": "Registration is unavailable just now; please try again",
-            },
+            error_body(
+                request,
+                "roadshow_unavailable",
+                "报名服务暂时不可用，请稍后重试",
+                "Registration is unavailable just now; please try again",
+            ),
             status_code=503,
+            headers={"Retry-After": "5"},
         )
     try:
         body = reply.json()
     except ValueError:
-        body = {
-            "error": "bad_reply",
-            "message_zh": reply.text[:500],
-            "message_en": reply.text[:500],
-        }
+        body = error_body(request, "bad_reply", reply.text[:500], reply.text[:500])
     return JSONResponse(body, status_code=201 if reply.status_code == 200 else reply.status_code)
