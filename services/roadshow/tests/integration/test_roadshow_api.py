@@ -233,6 +233,8 @@ def test_a_roadshow_year_from_application_to_outcomes(settings: RoadshowSettings
             f"/registrants/{company_id(2)}/erasure", headers=bearer(Role.COMPANY, company_id(2))
         )
         again = client.post(f"/registrants/{company_id(2)}/erasure", headers=PROVINCE)
+        # the right shape with a wrong check character: refused on the path, nothing run
+        wrong_code = client.post("/registrants/WB793911X5J8AE7LE8/erasure", headers=PROVINCE)
         after = {
             r["company_id"]: r["contact_name"]
             for r in client.get(f"/roadshows/{rid}", headers=HOST).json()["registrations"]
@@ -261,6 +263,8 @@ def test_a_roadshow_year_from_application_to_outcomes(settings: RoadshowSettings
     assert refused_erasure.status_code == 403
     assert erasure.status_code == 200, erasure.text
     assert again.status_code == 200 and again.json()["stream_version"] == 1
+    assert wrong_code.status_code == 422, wrong_code.text
+    assert wrong_code.json()["errors"][0]["field"] == "company_id"
     assert after[company_id(2)] == "（已删除）" and after[company_id(3)] == "王五"
     # a company that did not even register sees the plan and the pitches, not the review
     assert outsider.status_code == 200, outsider.text
