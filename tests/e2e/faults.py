@@ -91,7 +91,9 @@ def pipeline(env: dict[str, str], log_dir: Path, name: str) -> Pipeline:
             "public": worker_process(
                 "intake", *runs["public"], env=env, log_dir=log_dir, name=f"{name}-public"
             ),
-            "library": worker_process("screening", env=env, log_dir=log_dir, name=f"{name}-library"),
+            "library": worker_process(
+                "screening", env=env, log_dir=log_dir, name=f"{name}-library"
+            ),
         },
     )
 
@@ -212,7 +214,9 @@ class Clients:
                 if reply.status_code in (200, 201):
                     answer: dict[str, Any] = reply.json()
                     return answer
-                assert reply.status_code >= 500, f"{path} answered {reply.status_code}: {reply.text}"
+                assert reply.status_code >= 500, (
+                    f"{path} answered {reply.status_code}: {reply.text}"
+                )
                 last = f"{reply.status_code} {reply.text[:200]}"
             self.retries += 1
             if time.monotonic() > deadline:

@@ -211,4 +211,3 @@ async def test_the_broker_killed_mid_stream_and_restarted_loses_nothing(
             await assert_exactly_once(mongo_client, system, clients.accepted, ACHIEVEMENTS)
     finally:
         broker.stop()
-
