@@ -239,10 +239,12 @@ class MongoEventStore:
         except DuplicateKeyError:
             pass
 
-    async def find_by_idempotency(self, idempotency: str) -> Commit | None:
+    async def find_by_idempotency(
+        self, idempotency: str, *, thorough: bool = False
+    ) -> Commit | None:
         record = await self._idempotency.find_one({"_id": idempotency})
         if record is None:
-            return None
+            return await self._find_by_idempotency_scan(idempotency) if thorough else None
         document = await self._commits.find_one({"_id": record["commit_id"]})
         return self._commit(document) if document else None
 
