@@ -43,7 +43,7 @@ SESSION_TIMEOUT_S = 8.0  # the workers' consumer session (ztc_shared.workers.fau
 
 
 def fault_env(service_env: dict[str, str], run_id: str, fault: str) -> dict[str, str]:
-    return prefixed_env(service_env, f"{run_id}-{fault}")
+    return prefixed_env(service_env, f"{run_id}-fault-{fault}")  # apart from other tests' prefixes
 
 
 async def accepted_at_least(clients: Clients, share: float) -> None:
