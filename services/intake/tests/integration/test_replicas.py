@@ -95,3 +95,30 @@ async def test_concurrent_commands_share_round_trips_and_each_is_stored_once(
     pending = [c for c in await reader.unpublished(10_000) if c.stream_id in ids]
     assert len(pending) == 120
     assert all(c.events for c in pending)
+
+
+async def test_a_retry_of_a_submit_whose_reply_and_idempotency_record_were_lost_replays_it(
+    mongo_client: AsyncMongoClient[dict[str, Any]], run_id: str
+) -> None:
+    database = mongo_client[f"{run_id}_intake_lost_record_{uuid.uuid4().hex[:6]}"]
+    stores = [MongoEventStore(database) for _ in range(2)]
+    await stores[0].ensure_indexes()
+    first, second = (
+        bootstrap(IntakeSettings(region="320000"), store=s, clock=FixedClock(NOW)) for s in stores
+    )
+    drafted = await first.handle(a_draft(), context())
+    keyed = CommandContext(
+        actor="holder-9", region="320000", correlation_id="corr-9", idempotency_key="submit-1"
+    )
+    submitted = await first.handle(SubmitAchievement(), keyed, drafted.stream_id)
+    # The API died after the commit, before its idempotency record: the client never heard back.
+    assert (await database["idempotency"].delete_many({})).deleted_count == 1
+
+    # Its retry, on another replica: the achievement is submitted already, and that is this
+    # very command, so it gets the first reply rather than "only a draft can be submitted".
+    retried = await second.handle(SubmitAchievement(), keyed, drafted.stream_id)
+    assert retried.stream_version == submitted.stream_version == 2
+    assert len((await MongoEventStore(database).load(drafted.stream_id)).events) == 2
+    # Without its key, the same command is refused by the stream's state as before.
+    with pytest.raises(StateConflict):
+        await second.handle(SubmitAchievement(), context(), drafted.stream_id)

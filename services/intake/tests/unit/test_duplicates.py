@@ -143,8 +143,10 @@ class CountingStore:
     async def append(self, *, events: Sequence[EventEnvelope], **fields: Any) -> Commit:
         return await self.inner.append(events=events, **fields)
 
-    async def find_by_idempotency(self, idempotency: str) -> Commit | None:
-        return await self.inner.find_by_idempotency(idempotency)
+    async def find_by_idempotency(
+        self, idempotency: str, *, thorough: bool = False
+    ) -> Commit | None:
+        return await self.inner.find_by_idempotency(idempotency, thorough=thorough)
 
 
 async def test_submitting_loads_the_achievement_once_and_still_finds_its_duplicates() -> None:

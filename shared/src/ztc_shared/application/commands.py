@@ -143,11 +143,21 @@ async def execute(
         aggregate_type, context, decide, idempotency, clock, must_exist, registry, body
     )
     try:
-        return await attempt.run(store, loaded)
+        try:
+            return await attempt.run(store, loaded)
+        except (ConcurrencyConflict, DomainError, NotFound):
+            if not loaded.from_cache:
+                raise
+        return await attempt.run(store, await store.load(stream_id, fresh=True))
     except (ConcurrencyConflict, DomainError, NotFound):
-        if not loaded.from_cache:
-            raise
-    return await attempt.run(store, await store.load(stream_id, fresh=True))
+        if idempotency is not None:
+            # Applied already by a request whose reply and idempotency record a crash lost: the
+            # stream's state now refuses it ("already submitted"), so look for its commit the
+            # slow way before refusing the retry.
+            earlier = await store.find_by_idempotency(idempotency, thorough=True)
+            if earlier is not None:
+                return _replay(earlier, context)
+        raise
 
 
 @dataclass(frozen=True)

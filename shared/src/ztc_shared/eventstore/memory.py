@@ -69,7 +69,9 @@ class InMemoryEventStore:
         self._by_idempotency[commit.idempotency] = commit_id
         return commit
 
-    async def find_by_idempotency(self, idempotency: str) -> Commit | None:
+    async def find_by_idempotency(
+        self, idempotency: str, *, thorough: bool = False
+    ) -> Commit | None:
         commit_id = self._by_idempotency.get(idempotency)
         return self._commits[commit_id] if commit_id else None
 

@@ -11,7 +11,9 @@ scanning a collection; MongoDB answers it from its primary index. Two small help
 the relay and retries the same speed: ``outbox`` (a copy of each unpublished commit, written right
 after the commit) and ``idempotency`` (key → commit). Both are derived from the commits: if a crash
 loses an entry, ``sweep`` restores outbox entries from the commits, and a retry whose key is not found
-runs the command again, where the unique index stops a second commit and returns the first.
+runs the command again, where the unique index stops a second commit and returns the first (and
+puts back its outbox entry, which the same crash may have lost, so that its stream does not wait
+for the next sweep).
 
 Round trips are what a busy service pays for, so:
 
@@ -245,10 +247,12 @@ class MongoEventStore:
         except DuplicateKeyError:
             pass
 
-    async def find_by_idempotency(self, idempotency: str) -> Commit | None:
+    async def find_by_idempotency(
+        self, idempotency: str, *, thorough: bool = False
+    ) -> Commit | None:
         record = await self._idempotency.find_one({"_id": idempotency})
         if record is None:
-            return None
+            return await self._find_by_idempotency_scan(idempotency) if thorough else None
         document = await self._commits.find_one({"_id": record["commit_id"]})
         return self._commit(document) if document else None
 
@@ -257,8 +261,20 @@ class MongoEventStore:
         document = await self._commits.find_one({"idempotency": idempotency})
         if document is None:
             return None
+        if not document.get("published"):
+            # The crash that lost the record (written after the outbox entry) may have lost the
+            # entry too; without it the commit, and every later one of its stream, would wait
+            # for the relay's next sweep.
+            await self._restore_outbox_entry(document)
         await self._remember_idempotency(idempotency, document["_id"])
         return self._commit(document)
+
+    async def _restore_outbox_entry(self, document: dict[str, Any]) -> bool:
+        try:
+            await self._outbox.insert_one(outbox_entry(document))
+        except DuplicateKeyError:
+            return False
+        return True
 
     # the relay's side
 
@@ -363,11 +379,7 @@ class MongoEventStore:
         async for document in cursor:
             if document["_id"] in self._published:
                 continue  # out already, its flag not yet written
-            try:
-                await self._outbox.insert_one(outbox_entry(document))
-                restored += 1
-            except DuplicateKeyError:
-                pass
+            restored += await self._restore_outbox_entry(document)
         return restored
 
     def _commit_from_entry(self, entry: dict[str, Any]) -> Commit:

@@ -107,8 +107,11 @@ class CommandStore(Protocol):
         """Store a commit. On a duplicate idempotency value, return the commit stored first."""
         ...
 
-    async def find_by_idempotency(self, idempotency: str) -> Commit | None:
-        """The commit stored under this idempotency value, if any."""
+    async def find_by_idempotency(
+        self, idempotency: str, *, thorough: bool = False
+    ) -> Commit | None:
+        """The commit stored under this idempotency value, if any. ``thorough``: also when a crash
+        lost the fast lookup's record (slower; for a command its stream's state refused)."""
         ...
 
 
