@@ -1,12 +1,11 @@
 """What the fault scenarios share: intake's pipeline as real processes, clients that retry a
 command whose reply was lost with the same Idempotency-Key, the exactly-once check against what was
-accepted, and private Kafka and FerretDB servers that a test may kill (never the shared ones)."""
+accepted, and a private Kafka broker that a test may kill (never the shared one)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import time
@@ -17,14 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
 from tests.e2e.conftest import bearer, draft_body, topic_size
 from ztc_shared.auth import Role
-from ztc_shared.workers import WORKER_READY
 from ztc_tools.manifest import manifest
-from ztc_tools.stack import StackSettings, kafka, mongo
+from ztc_tools.stack import StackSettings, kafka
 from ztc_tools.stack._process import is_alive, no_progress, stop_processes
 from ztc_tools.stack.settings import find_repo_root
 from ztc_tools.testing.processes import (
@@ -118,44 +115,6 @@ def restart(process: ServiceProcess, timeout: float = 90.0) -> None:
     process.start().wait_ready(timeout=timeout)
 
 
-def pause(process: ServiceProcess) -> None:
-    assert process.process is not None
-    os.killpg(process.process.pid, signal.SIGSTOP)
-
-
-def resume(process: ServiceProcess) -> None:
-    assert process.process is not None
-    os.killpg(process.process.pid, signal.SIGCONT)
-
-
-def consumer_group(worker: ServiceProcess) -> str:
-    """The consumer group a worker joined, from its start-up line."""
-    for line in worker.log_since_start().splitlines():
-        if WORKER_READY in line:
-            with contextlib.suppress(ValueError):
-                # faust may write a terminal control sequence before the first JSON line
-                group = json.loads(line[line.index("{") :]).get("group")
-                if group:
-                    return str(group)
-    raise AssertionError(f"{worker.name} logged no consumer group:\n{worker.log_tail()}")
-
-
-async def group_members(bootstrap: str, group: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
-    await admin.start()
-    try:
-        (response,) = await admin.describe_consumer_groups([group])
-        # DescribeGroups: groups of (error_code, group_id, state, protocol_type, protocol, members)
-        return len(response.groups[0][5])
-    finally:
-        await admin.close()
-
-
-# ---------------------------------------------------------------------------------------------
-# Clients
-
-
-@dataclass
 class Clients:
     """Holders drafting and submitting achievements over HTTP, as real clients do: one
     Idempotency-Key per command, and a command whose reply was lost (connection refused or reset,
@@ -348,33 +307,6 @@ class PrivateServer:
     def stop(self) -> None:
         if self.pid is not None:
             stop_processes([self.pid], grace_s=10.0)
-
-
-class PrivateFerretDB(PrivateServer):
-    """A MongoDB-wire server (FerretDB, or ``mongod`` where the stack uses one) of its own."""
-
-    errors = mongo.HEALTH_ERRORS
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
-        self.engine = mongo.choose_engine()
-        self.settings = StackSettings(stack_dir=root, mongodb_port=free_port())
-        if self.engine == "ferretdb":
-            shared = _stack_settings()
-            binary = mongo.ensure_ferretdb(shared, no_progress)
-            own = mongo.layout_for(self.settings, "ferretdb").ferretdb_binary
-            own.parent.mkdir(parents=True, exist_ok=True)
-            own.symlink_to(binary)
-
-    @property
-    def uri(self) -> str:
-        return mongo.mongodb_uri(self.settings)
-
-    def _spawn(self) -> int:
-        return mongo.start(self.settings, self.engine)
-
-    async def _check(self) -> None:
-        await mongo.check(self.uri, timeout_s=3.0)
 
 
 class PrivateKafka(PrivateServer):

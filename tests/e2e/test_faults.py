@@ -1,7 +1,7 @@
 """Faults on the real stack, one scenario each, while holders keep sending commands.
 
-Each kills (``kill -9``) or freezes one process of intake's pipeline — API, relay, a worker, the
-database, the broker — in the middle of a stream of commands, starts it again as a supervisor
+Each kills (``kill -9``) one process of intake's pipeline — API, relay, a worker, the broker — in
+the middle of a stream of commands, starts it again as a supervisor
 would, and then checks by set equality against what was accepted that nothing was lost and nothing
 applied twice (``faults.assert_exactly_once``). Servers are only killed when the test started them
 itself (``PrivateFerretDB``, ``PrivateKafka``); the shared ones are never touched.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,21 +19,14 @@ from tests.e2e.faults import (
     Clients,
     Mongo,
     Pipeline,
-    PrivateFerretDB,
     PrivateKafka,
     assert_exactly_once,
-    consumer_group,
     eventually,
-    group_members,
-    pause,
     pipeline,
     read_model,
     restart,
-    resume,
     running,
 )
-from ztc_shared.mongo import make_client
-from ztc_tools.testing.processes import worker_process
 
 pytestmark = pytest.mark.integration
 
@@ -126,69 +118,6 @@ async def test_a_worker_killed_mid_stream_resumes_with_every_entry_once(
         await asyncio.to_thread(restart, victim)
         await asyncio.wait_for(load, 180)
         await assert_exactly_once(mongo_client, system, clients.accepted, ACHIEVEMENTS)
-
-
-async def test_a_worker_stuck_past_its_session_is_replaced_and_its_late_writes_change_nothing(
-    service_env: dict[str, str], run_id: str, mongo_client: Mongo, log_dir: Path
-) -> None:
-    env = fault_env(service_env, run_id, "stuck")
-    system = pipeline(env, log_dir, "fault-stuck")
-    stuck = system.workers["library"]
-    twin = worker_process("screening", env=env, log_dir=log_dir, name="fault-stuck-library-twin")
-    bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-    with running([*system.processes, twin]):
-        group = consumer_group(stuck)
-        assert consumer_group(twin) == group
-
-        def members(count: int) -> Any:
-            async def check() -> bool:
-                return await group_members(bootstrap, group) == count
-
-            return check
-
-        await eventually(members(2), 60, "both instances in the group")
-        clients = Clients(system.api.url, f"{run_id}-stuck", ACHIEVEMENTS, per_second=15.0)
-        load = asyncio.create_task(clients.run())
-        await library_holds(mongo_client, system, ACHIEVEMENTS // 5)
-        pause(stuck)  # SIGSTOP: no heartbeat, no poll, whatever it was writing held mid-batch
-        try:
-            # The broker drops it after its session timeout and the twin takes every partition.
-            await eventually(members(1), 4 * SESSION_TIMEOUT_S, "the group to drop it", 0.5)
-            await library_holds(mongo_client, system, ACHIEVEMENTS // 2)
-        finally:
-            resume(stuck)  # SIGCONT: its late writes and commits meet a newer generation
-        await asyncio.wait_for(load, 180)
-        await eventually(members(2), 60, "the stuck instance to rejoin")
-        await assert_exactly_once(mongo_client, system, clients.accepted, ACHIEVEMENTS)
-        assert twin.running, twin.log_tail()
-
-
-async def test_the_database_killed_mid_stream_and_restarted_loses_nothing(
-    service_env: dict[str, str], run_id: str, log_dir: Path, tmp_path: Path
-) -> None:
-    database = PrivateFerretDB(tmp_path / "stack")
-    await database.start()
-    client = make_client(database.uri)
-    env = {**fault_env(service_env, run_id, "db"), "MONGODB_URI": database.uri}
-    system = pipeline(env, log_dir, "fault-db")
-    try:
-        with running(system.processes):
-            clients = Clients(system.api.url, f"{run_id}-db", ACHIEVEMENTS)
-            load = asyncio.create_task(clients.run())
-            await library_holds(client, system, ACHIEVEMENTS // 5)
-            database.kill()
-            retries_before = clients.retries
-
-            async def retrying() -> bool:
-                return clients.retries > retries_before
-
-            await eventually(retrying, 30, "the clients to meet the dead database")
-            await database.start()
-            await asyncio.wait_for(load, 180)
-            await assert_exactly_once(client, system, clients.accepted, ACHIEVEMENTS)
-    finally:
-        await client.close()
-        database.stop()
 
 
 async def test_the_broker_killed_mid_stream_and_restarted_loses_nothing(
