@@ -115,6 +115,11 @@ def restart(process: ServiceProcess, timeout: float = 90.0) -> None:
     process.start().wait_ready(timeout=timeout)
 
 
+# ---------------------------------------------------------------------------------------------
+# Clients
+
+
+@dataclass
 class Clients:
     """Holders drafting and submitting achievements over HTTP, as real clients do: one
     Idempotency-Key per command, and a command whose reply was lost (connection refused or reset,
