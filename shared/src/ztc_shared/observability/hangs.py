@@ -82,10 +82,6 @@ class InFlightCommands(monitoring.CommandListener):
             for command in sorted(found, key=lambda c: c.started)
         ]
 
-    def forget(self) -> None:
-        """Drop every record (a client was closed with commands in flight)."""
-        self._commands.clear()
-
 
 IN_FLIGHT = InFlightCommands()
 
